@@ -1,0 +1,106 @@
+"""gort: Go's runtime for Python coroutines.
+
+Goroutines are ``async def`` functions (or plain callables) run by a G-M-P
+scheduler: per-P run queues with a runnext slot, a global run queue, work
+stealing, spinning Ms, sysmon, a netpoller and timers. See the README and
+``docs/design.md``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ._runtime import proc as _proc
+from ._runtime.chan import Chan, nilchan
+from ._runtime.runtime2 import Deadlock, ExitProgram, FatalError, Goexit, Panic
+from ._runtime.selectgo import default, selectgo
+from . import runtime, time  # noqa: E402  (public sub-modules)
+
+__all__ = [
+    "Chan",
+    "Deadlock",
+    "FatalError",
+    "Goexit",
+    "Panic",
+    "blocking",
+    "default",
+    "exit",
+    "go",
+    "goexit",
+    "gomaxprocs",
+    "gosched",
+    "nilchan",
+    "numgoroutine",
+    "run",
+    "select",
+    "sleep",
+]
+
+T = TypeVar("T")
+
+
+def run(main: Any, *args: Any, gomaxprocs: int | None = None, **kwargs: Any) -> Any:
+    """Run ``main(*args, **kwargs)`` as goroutine 1 on a fresh runtime; return its result.
+
+    ``gomaxprocs=None`` means the ``GOMAXPROCS`` environment variable, else the
+    number of CPUs on a free-threaded interpreter and 1 where the GIL is enabled.
+    """
+    return _proc.run(main, args, kwargs, gomaxprocs)
+
+
+def go(fn: Any, *args: Any, **kwargs: Any) -> None:
+    """``go fn(args)``: start a goroutine. ``fn`` is a coroutine function, a coroutine
+    object, or a plain callable; arguments are evaluated by the caller."""
+    if fn is None:
+        raise TypeError("go of nil func value")
+    _proc.newproc(fn, args, kwargs or None, sys._getframe(1))
+
+
+def gosched() -> Any:
+    """``await gort.gosched()``: yield the processor (to the global run queue)."""
+    return _proc.gosched()
+
+
+def goexit() -> None:
+    """``runtime.Goexit``: end the calling goroutine after its ``finally`` blocks run."""
+    raise Goexit()
+
+
+def exit(code: int = 0) -> None:  # noqa: A001 - Go's os.Exit
+    """``os.Exit``: end the program at once; ``run`` raises ``SystemExit(code)``."""
+    if _proc.sched is None or _proc.getg() is None:
+        raise SystemExit(code)
+    raise ExitProgram(code)
+
+
+def numgoroutine() -> int:
+    """The number of live user goroutines."""
+    return _proc.numgoroutine()
+
+
+def gomaxprocs(n: int = 0) -> int:
+    """Return the previous GOMAXPROCS; ``n > 0`` sets it (with the world stopped)."""
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError("gomaxprocs: n must be an int")
+    return _proc.gomaxprocs(n)
+
+
+def select(*cases: Any) -> Any:
+    """``await gort.select(ch.recv, (ch2.send, v), gort.default)`` -> (index, value)."""
+    return selectgo(cases)
+
+
+def blocking(fn: Callable[..., T], *args: Any) -> Any:
+    """``await gort.blocking(fn, *args)``: run a blocking call with the P released."""
+    return _proc.blocking(fn, args)
+
+
+def sleep(d: float) -> Any:
+    """``await gort.sleep(d)``: pause the goroutine for ``d`` seconds."""
+    from . import time as _time
+
+    return _time.sleep(d)
+
+

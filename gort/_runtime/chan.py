@@ -1,0 +1,362 @@
+"""Channels (Go's ``runtime/chan.go``): ``hchan`` with a ring buffer and two wait
+queues of ``sudog``s.
+
+Invariants (as in Go), for a channel ``c`` under ``c.lock``:
+
+- at least one of ``c.sendq`` and ``c.recvq`` is empty, except for an
+  unbuffered channel with a single goroutine blocked in a select that both
+  sends and receives on it;
+- for a buffered channel: ``len(c.buf) > 0`` implies ``recvq`` is empty, and
+  ``len(c.buf) < c.dataqsiz`` implies ``sendq`` is empty.
+
+A send to a waiting receiver hands the value over directly (into the
+receiver's sudog) and readies it into the sender's P's ``runnext``; a receive
+from a waiting sender on a full buffered channel takes the head of the buffer
+and puts the sender's value at the tail, so FIFO order holds. ``close`` wakes
+every waiter: receivers get ``(None, False)``, senders panic.
+
+Locks: ``c.lock`` (a ``threading.Lock``) guards everything in the channel.
+A goroutine that blocks queues its sudog under ``c.lock`` and parks with the
+lock still held; its M releases it once the G is ``_Gwaiting`` (gopark's
+unlock function), so a waker can never resume a coroutine that is still
+running. Wakers take a sudog off a queue under ``c.lock`` and call
+``goready`` after releasing it, as Go does.
+
+A sudog of a goroutine blocked in ``select`` is live only until one of its
+cases wins: the first waker to pop the G's ``selectdone`` token owns it
+(Go's CAS on ``g.selectDone``); the others skip that sudog.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import types
+from collections.abc import AsyncIterator, Generator
+from typing import Any, Generic, TypeVar
+
+from . import proc
+from .runtime2 import (
+    TRAP_PARK,
+    G,
+    M,
+    Panic,
+    waitReasonChanReceive,
+    waitReasonChanReceiveNilChan,
+    waitReasonChanSend,
+    waitReasonChanSendNilChan,
+)
+
+T = TypeVar("T")
+_tls = proc._tls
+_goready = proc.goready
+
+
+class sudog:  # noqa: N801 - Go's name
+    """A goroutine waiting on a channel (Go's ``runtime.sudog``)."""
+
+    __slots__ = ("g", "elem", "c", "isselect", "success", "caseidx")
+
+    def __init__(self, g: G, elem: Any, c: Any, isselect: bool, caseidx: int) -> None:
+        self.g = g
+        self.elem = elem
+        self.c = c
+        self.isselect = isselect
+        self.success = False
+        self.caseidx = caseidx
+
+
+def dequeue(q: collections.deque[sudog]) -> sudog | None:
+    """Take the first live sudog off ``q`` (the channel's lock is held)."""
+    while q:
+        sg = q.popleft()
+        if sg.isselect and sg.g.selectdone.pop(0, None) is None:
+            continue  # its select was already won by another case
+        return sg
+    return None
+
+
+def _park_forever(reason: str) -> Generator[int, Any, Any]:
+    mp: M = _tls.m
+    gp = mp.curg
+    assert gp is not None
+    gp.waitreason = reason
+    mp.waitlock = None
+    mp.waitunlockf = None
+    while True:
+        yield TRAP_PARK
+
+
+class Chan(Generic[T]):
+    """A Go channel. ``Chan(0)`` is unbuffered; ``Chan[int](n)`` is typed."""
+
+    __slots__ = ("buf", "dataqsiz", "closed", "recvq", "sendq", "lock", "timer", "__weakref__")
+
+    def __init__(self, cap: int = 0) -> None:
+        if type(cap) is not int:
+            if isinstance(cap, bool) or not isinstance(cap, int):
+                raise TypeError(f"makechan: size must be an int, not {type(cap).__name__}")
+        if cap < 0:
+            raise ValueError("makechan: size out of range")
+        self.buf: collections.deque[Any] = collections.deque()
+        self.dataqsiz = cap
+        self.closed = False
+        self.recvq: collections.deque[sudog] = collections.deque()
+        self.sendq: collections.deque[sudog] = collections.deque()
+        self.lock = threading.Lock()
+        self.timer: Any = None
+
+    # -- introspection
+    @property
+    def cap(self) -> int:
+        return self.dataqsiz
+
+    def __len__(self) -> int:
+        return len(self.buf)
+
+    def __repr__(self) -> str:
+        return f"<gort.Chan cap={self.dataqsiz} len={len(self.buf)}{' closed' if self.closed else ''}>"
+
+    # -- send
+    @types.coroutine
+    def send(self, v: T) -> Generator[int, Any, None]:
+        """``c <- v``."""
+        lock = self.lock
+        lock.acquire()
+        if self.closed:
+            lock.release()
+            raise Panic("send on closed channel")
+        q = self.recvq
+        while q:
+            sg = q.popleft()
+            if sg.isselect and sg.g.selectdone.pop(0, None) is None:
+                continue
+            sg.elem = v
+            sg.success = True
+            gp = sg.g
+            gp.param = sg
+            lock.release()
+            _goready(gp)
+            return
+        if len(self.buf) < self.dataqsiz:
+            self.buf.append(v)
+            lock.release()
+            return
+        # block
+        mp: M = _tls.m
+        gp = mp.curg  # type: ignore[assignment]
+        if gp is None:
+            lock.release()
+            raise RuntimeError("gort: channel send outside a goroutine")
+        mysg = sudog(gp, v, self, False, 0)
+        self.sendq.append(mysg)
+        gp.waitreason = waitReasonChanSend
+        mp.waitlock = lock
+        mp.waitunlockf = None
+        yield TRAP_PARK
+        if not mysg.success:
+            raise Panic("send on closed channel")
+
+    def try_send(self, v: T) -> bool:
+        """Non-blocking send (Go's ``select { case c <- v: default: }``)."""
+        lock = self.lock
+        with lock:
+            if self.closed:
+                raise Panic("send on closed channel")
+            sg = dequeue(self.recvq)
+            if sg is None:
+                if len(self.buf) < self.dataqsiz:
+                    self.buf.append(v)
+                    return True
+                return False
+            sg.elem = v
+            sg.success = True
+            sg.g.param = sg
+        _goready(sg.g)
+        return True
+
+    # -- receive
+    @types.coroutine
+    def recv_ok(self) -> Generator[int, Any, tuple[T | None, bool]]:
+        """``v, ok := <-c``."""
+        lock = self.lock
+        lock.acquire()
+        buf = self.buf
+        q = self.sendq
+        while q:
+            sg = q.popleft()
+            if sg.isselect and sg.g.selectdone.pop(0, None) is None:
+                continue
+            if self.dataqsiz == 0:
+                v = sg.elem
+            else:
+                v = buf.popleft()
+                buf.append(sg.elem)
+            sg.success = True
+            gp = sg.g
+            gp.param = sg
+            lock.release()
+            _goready(gp)
+            return v, True
+        if buf:
+            v = buf.popleft()
+            lock.release()
+            return v, True
+        if self.closed:
+            lock.release()
+            return None, False
+        mp: M = _tls.m
+        gp = mp.curg  # type: ignore[assignment]
+        if gp is None:
+            lock.release()
+            raise RuntimeError("gort: channel receive outside a goroutine")
+        mysg = sudog(gp, None, self, False, 0)
+        self.recvq.append(mysg)
+        gp.waitreason = waitReasonChanReceive
+        mp.waitlock = lock
+        mp.waitunlockf = None
+        yield TRAP_PARK
+        return mysg.elem, mysg.success
+
+    @types.coroutine
+    def recv(self) -> Generator[int, Any, T | None]:
+        """``v := <-c`` (``None`` from a closed, drained channel)."""
+        lock = self.lock
+        lock.acquire()
+        buf = self.buf
+        q = self.sendq
+        while q:
+            sg = q.popleft()
+            if sg.isselect and sg.g.selectdone.pop(0, None) is None:
+                continue
+            if self.dataqsiz == 0:
+                v = sg.elem
+            else:
+                v = buf.popleft()
+                buf.append(sg.elem)
+            sg.success = True
+            gp = sg.g
+            gp.param = sg
+            lock.release()
+            _goready(gp)
+            return v  # type: ignore[no-any-return]
+        if buf:
+            v = buf.popleft()
+            lock.release()
+            return v  # type: ignore[no-any-return]
+        if self.closed:
+            lock.release()
+            return None
+        mp: M = _tls.m
+        gp = mp.curg  # type: ignore[assignment]
+        if gp is None:
+            lock.release()
+            raise RuntimeError("gort: channel receive outside a goroutine")
+        mysg = sudog(gp, None, self, False, 0)
+        self.recvq.append(mysg)
+        gp.waitreason = waitReasonChanReceive
+        mp.waitlock = lock
+        mp.waitunlockf = None
+        yield TRAP_PARK
+        return mysg.elem  # type: ignore[no-any-return]
+
+    def try_recv(self) -> tuple[T | None, bool, bool]:
+        """Non-blocking receive: (value, ok, selected)."""
+        lock = self.lock
+        with lock:
+            sg = dequeue(self.sendq)
+            if sg is not None:
+                if self.dataqsiz == 0:
+                    v = sg.elem
+                else:
+                    v = self.buf.popleft()
+                    self.buf.append(sg.elem)
+                sg.success = True
+                sg.g.param = sg
+            elif self.buf:
+                return self.buf.popleft(), True, True
+            elif self.closed:
+                return None, False, True
+            else:
+                return None, False, False
+        _goready(sg.g)
+        return v, True, True
+
+    # -- close
+    def close(self) -> None:
+        """``close(c)``: wake every receiver (None, False) and every sender (they panic)."""
+        woken: list[G] = []
+        with self.lock:
+            if self.closed:
+                raise Panic("close of closed channel")
+            self.closed = True
+            while (sg := dequeue(self.recvq)) is not None:
+                sg.elem = None
+                sg.success = False
+                sg.g.param = sg
+                woken.append(sg.g)
+            while (sg := dequeue(self.sendq)) is not None:
+                sg.elem = None
+                sg.success = False
+                sg.g.param = sg
+                woken.append(sg.g)
+        for gp in woken:
+            _goready(gp)
+
+    # -- range
+    def __aiter__(self) -> AsyncIterator[T]:
+        return _ChanIter(self)
+
+
+class _ChanIter(Generic[T]):
+    __slots__ = ("c",)
+
+    def __init__(self, c: Chan[T]) -> None:
+        self.c = c
+
+    def __aiter__(self) -> _ChanIter[T]:
+        return self
+
+    @types.coroutine
+    def __anext__(self) -> Generator[int, Any, T]:
+        v, ok = yield from self.c.recv_ok()  # type: ignore[misc]
+        if not ok:
+            raise StopAsyncIteration
+        return v  # type: ignore[no-any-return]
+
+
+class NilChan(Chan[Any]):
+    """The nil channel: send and receive block forever; close panics."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__(0)
+
+    @types.coroutine
+    def send(self, v: Any) -> Generator[int, Any, None]:
+        yield from _park_forever(waitReasonChanSendNilChan)
+
+    @types.coroutine
+    def recv(self) -> Generator[int, Any, Any]:
+        yield from _park_forever(waitReasonChanReceiveNilChan)
+
+    @types.coroutine
+    def recv_ok(self) -> Generator[int, Any, tuple[Any, bool]]:
+        yield from _park_forever(waitReasonChanReceiveNilChan)
+        return None, False  # pragma: no cover
+
+    def try_send(self, v: Any) -> bool:
+        return False
+
+    def try_recv(self) -> tuple[Any, bool, bool]:
+        return None, False, False
+
+    def close(self) -> None:
+        raise Panic("close of nil channel")
+
+    def __repr__(self) -> str:
+        return "<gort.nilchan>"
+
+
+nilchan = NilChan()

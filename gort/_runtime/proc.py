@@ -1,0 +1,1508 @@
+"""The scheduler: bootstrap, goroutine creation, schedule/find_runnable, park/ready,
+M and P handoff, stop-the-world, blocking calls and deadlock detection.
+
+Mirrors Go's ``runtime/proc.go``; the functions keep Go's names in snake_case.
+
+Design
+------
+A goroutine is a Python coroutine. Its M (an OS thread) runs it by calling
+``coro.send(None)``; the coroutine runs until it either returns (the goroutine
+ends: ``goexit0``) or yields a *trap* (a small int, ``TRAP_*`` in runtime2),
+which is Go's ``mcall``: control is back on the M's scheduler loop (Go's g0),
+which finishes the operation the goroutine started (``park_m``,
+``gosched_m``, ...) and picks the next G (``schedule``). Operations that do not
+block (a send into a buffer with room, readying another goroutine) complete
+inside the coroutine without a trap, so they cost no switch.
+
+``gopark`` follows Go's protocol: the goroutine queues itself on the object it
+waits for while holding that object's lock, then traps with the lock still
+held; the M marks the G ``_Gwaiting`` and only then releases the lock
+(``mp.waitlock``). So no other M can ready, and so resume, a coroutine that is
+still executing: only one M ever steps a coroutine at a time, which the
+free-threaded interpreter needs (it does not check it for us).
+
+The creation path is the seed's: ``newproc`` -> ``newproc1`` (``gfget`` or
+``malg``, ``_Gidle``->``_Gdead``, the coroutine made but not started - Go's
+``gostartcallfn``: a call stopped before its first instruction -, parent goid,
+creation site, ancestors, ``_Gdead``->``_Grunnable``, goid from the P's cache of
+16) -> ``runqput(pp, newg, next=True)`` -> ``wakep()`` once main has started.
+
+Locks and shared state
+----------------------
+- ``sched.lock``: global run queue, global free Gs, idle Ps and Ms, spinning
+  count, P status changes made by anyone but the owner, ``allgs``.
+- A P's local queue, runnext and free-G list: owner pushes, anyone pops, each
+  op atomic (see runq.py).
+- ``mp.p`` is written by the M itself, or by sysmon under ``sched.lock`` when it
+  takes the P away (below). Unlocked reads of it are a single attribute load;
+  a stale read is harmless because every structure reached through a P is
+  safe to touch from two threads, and every path that could strand a G on a
+  P that went idle re-checks ``mp.p`` afterwards (``_ready_on``).
+
+Differences from Go
+-------------------
+- No preemption inside a frame: a goroutine that runs Python code for long
+  without awaiting the runtime is treated like one in a system call. sysmon
+  first sets its preempt flag (honoured at the next scheduling point), and if
+  the G still has not come back 10 ms later and its P has other work, sysmon
+  takes the P (``_Prunning``->``_Pidle``) and starts another M for it. The
+  hogging M discovers this the next time its goroutine traps or ends, and
+  goes through ``exitsyscall0``: its G goes to the global queue and the M
+  stops. Plain-callable goroutines that run long are handled the same way.
+- Idle Ms sleep on a ``Note`` (a lock used as a binary semaphore); one of them
+  sleeps in ``netpoll`` until the next timer instead, as in Go.
+- When main returns, other Ms leave at their next scheduling point; a
+  goroutine that never yields keeps its thread busy (``run`` waits a bounded
+  time for it; Go would exit the process).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import random
+import sys
+import threading
+import time
+import types
+from collections.abc import Callable
+from typing import Any
+
+from . import netpoll as _netpoll
+from . import timers as _timers
+from .runq import (
+    globrunqget,
+    globrunqput,
+    globrunqputbatch,
+    globrunqputhead,
+    runqdrain,
+    runqempty,
+    runqget,
+    runqput,
+    runqsteal,
+)
+from .runtime2 import (
+    _GoidCacheBatch,
+    GFREE_KEEP_LOCAL,
+    GFREE_MAX_LOCAL,
+    MAX_MCOUNT,
+    SCHED_GLOBAL_EVERY,
+    STEAL_TRIES,
+    TRAP_EXITSYSCALL,
+    TRAP_GOSCHED,
+    TRAP_PARK,
+    TRAP_PREEMPT,
+    TRAP_YIELD,
+    Deadlock,
+    ExitProgram,
+    FatalError,
+    G,
+    Goexit,
+    M,
+    P,
+    Sched,
+    _Gdead,
+    _Gidle,
+    _Grunnable,
+    _Grunning,
+    _Gsyscall,
+    _Gwaiting,
+    _Pdead,
+    _Pgcstop,
+    _Pidle,
+    _Prunning,
+    _Psyscall,
+    casgstatus,
+    casp,
+    throw,
+    waitReasonZero,
+)
+
+CoroutineType = types.CoroutineType
+_CO_COROUTINE = inspect.CO_COROUTINE | inspect.CO_ITERABLE_COROUTINE
+_nanotime = time.monotonic_ns
+
+# The running runtime, or None. One runtime per process at a time.
+sched: Sched | None = None
+_tls = threading.local()
+_run_lock = threading.Lock()
+
+# Debug knobs (GORTDEBUG), read at run() time.
+debug_schedtrace = 0
+debug_scheddetail = 0
+debug_tracebackancestors = 0
+debug_randomize = False
+
+# Suspended coroutines of abandoned goroutines are kept here so that the garbage
+# collector never finalizes them (that would run their `finally` blocks: Go runs
+# no deferred call of a goroutine abandoned at exit).
+_graveyard: list[Any] = []
+
+# Optional execution tracer hooks (trace.py installs them).
+tracer: Any = None
+
+
+def getm() -> M | None:
+    """Go's getg().m: the M running on this OS thread, or None for a foreign thread."""
+    return getattr(_tls, "m", None)
+
+
+def getg() -> G | None:
+    mp = getattr(_tls, "m", None)
+    if mp is None:
+        return None
+    return mp.curg
+
+
+# ---------------------------------------------------------------------------
+# GORTDEBUG
+
+
+def parse_debug(env: str | None) -> None:
+    global debug_schedtrace, debug_scheddetail, debug_tracebackancestors, debug_randomize
+    debug_schedtrace = debug_scheddetail = debug_tracebackancestors = 0
+    debug_randomize = False
+    if not env:
+        return
+    for item in env.split(","):
+        key, _, val = item.strip().partition("=")
+        try:
+            n = int(val)
+        except ValueError:
+            continue
+        if key == "schedtrace":
+            debug_schedtrace = n
+        elif key == "scheddetail":
+            debug_scheddetail = n
+        elif key == "tracebackancestors":
+            debug_tracebackancestors = n
+        elif key == "randomizescheduler":
+            debug_randomize = n != 0
+
+
+# ---------------------------------------------------------------------------
+# Goroutine creation: newproc, newproc1, gfget, gfput, malg
+
+
+def _is_coroutine_function(fn: Any) -> bool:
+    code = getattr(fn, "__code__", None)
+    if code is not None and type(code) is types.CodeType:
+        return bool(code.co_flags & _CO_COROUTINE)
+    return inspect.iscoroutinefunction(fn)
+
+
+def malg() -> G:
+    """A new G (Go allocates its stack here; a coroutine needs none)."""
+    return G()
+
+
+def gfget(s: Sched, pp: P) -> G | None:
+    """A dead G from ``pp``'s free list, refilling it from the global list (up to 32)."""
+    gf = pp.gfree
+    if not gf and s.gfree:
+        with s.lock:
+            sg = s.gfree
+            while sg and len(gf) < GFREE_KEEP_LOCAL:
+                gf.append(sg.pop())
+    try:
+        return gf.pop()
+    except IndexError:
+        return None
+
+
+def gfput(s: Sched, pp: P, gp: G) -> None:
+    """Put dead ``gp`` on ``pp``'s free list; at 64, move 33 to the global list (31 stay)."""
+    if gp.status != _Gdead:
+        raise throw("gfput: bad status (not Gdead)")
+    gf = pp.gfree
+    gf.append(gp)
+    if len(gf) >= GFREE_MAX_LOCAL:
+        moved: list[G] = []
+        while len(gf) >= GFREE_KEEP_LOCAL:
+            try:
+                moved.append(gf.pop())
+            except IndexError:
+                break
+        with s.lock:
+            s.gfree.extend(moved)
+
+
+def _newgoid(s: Sched, pp: P) -> int:
+    cache = pp.goidcache
+    try:
+        return cache.popleft()
+    except IndexError:
+        with s.lock:
+            base = s.goidgen
+            s.goidgen = base + _GoidCacheBatch
+        cache.extend(range(base + 2, base + _GoidCacheBatch + 1))
+        return base + 1
+
+
+def _save_ancestors(callergp: G | None, frame: Any) -> Any:
+    n = debug_tracebackancestors
+    if n <= 0 or callergp is None or callergp.goid == 0:
+        return None
+    pcs = []
+    f = frame
+    while f is not None and len(pcs) < 50:
+        if not _is_runtime_frame(f):
+            pcs.append((f.f_code, f.f_lineno))
+        f = f.f_back
+    mine = (callergp.goid, callergp.gopc, pcs)
+    prev = callergp.ancestors or []
+    return [mine, *prev][:n]
+
+
+_RUNTIME_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _is_runtime_frame(f: Any) -> bool:
+    return f.f_code.co_filename.startswith(_RUNTIME_DIR)
+
+
+def newproc1(
+    s: Sched,
+    pp: P,
+    fn: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any] | None,
+    callergp: G | None,
+    frame: Any,
+) -> G:
+    """Make a runnable G that will run ``fn(*args, **kwargs)`` (Go's newproc1)."""
+    if fn is None:
+        raise TypeError("go of nil func value")
+    newg = gfget(s, pp)
+    if newg is None:
+        newg = malg()
+        casgstatus(newg, _Gidle, _Gdead)
+        with s.lock:
+            s.allgs.append(newg)
+    elif newg.status != _Gdead:
+        raise throw("newproc1: new g is not Gdead")
+    # gostartcallfn: the call is prepared but not started
+    if type(fn) is CoroutineType:
+        if args or kwargs:
+            raise TypeError("go: a coroutine object takes no arguments")
+        newg.coro = fn
+        newg.fn = None
+        newg.startpc = fn
+    elif not callable(fn):
+        raise TypeError(f"go: {type(fn).__name__!r} object is not callable")
+    elif _is_coroutine_function(fn):
+        newg.coro = fn(*args, **kwargs) if kwargs else fn(*args)
+        newg.fn = None
+        newg.startpc = fn
+    else:
+        newg.coro = None
+        newg.fn = fn
+        newg.args = args
+        newg.kwargs = kwargs
+        newg.startpc = fn
+    if callergp is not None:
+        newg.parent_goid = callergp.goid
+        newg.labels = callergp.labels
+    else:
+        newg.parent_goid = 0
+        newg.labels = None
+    if frame is not None:
+        newg.gopc = (frame.f_code, frame.f_lineno)
+        if debug_tracebackancestors > 0:
+            newg.ancestors = _save_ancestors(callergp, frame)
+    else:
+        newg.gopc = None
+    newg.preempt = False
+    casgstatus(newg, _Gdead, _Grunnable)
+    newg.goid = _newgoid(s, pp)
+    if tracer is not None:
+        tracer.go_create(newg, callergp)
+    return newg
+
+
+def newproc(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None, frame: Any) -> None:
+    """``go fn(args)``: make a G and put it in the current P's runnext (Go's newproc)."""
+    s = sched
+    if s is None or s.exiting:
+        if fn is None:
+            raise TypeError("go of nil func value")
+        raise RuntimeError("gort: go() called with no runtime running (use gort.run)")
+    mp = getattr(_tls, "m", None)
+    pp = mp.p if mp is not None else None
+    if pp is None:
+        # A foreign OS thread, or an M whose P was taken from it: the new G goes to
+        # the global queue and an idle P is woken for it.
+        ppx = s.allp[0]
+        newg = newproc1(s, ppx, fn, args, kwargs, mp.curg if mp is not None else None, frame)
+        with s.lock:
+            globrunqput(s, newg)
+        wakep(s)
+        return
+    newg = newproc1(s, pp, fn, args, kwargs, mp.curg, frame)  # type: ignore[union-attr]
+    _ready_on(s, mp, pp, newg)  # type: ignore[arg-type]
+    if s.main_started:
+        wakep(s)
+
+
+def _ready_on(s: Sched, mp: M, pp: P, gp: G) -> None:
+    """runqput(pp, gp, next=True) for a G made runnable by the M holding ``pp``.
+
+    If sysmon took ``pp`` away from this M meanwhile, the P may have gone idle
+    with ``gp`` on its queue, where nobody would look: re-check and rescue.
+    """
+    if debug_randomize and random.getrandbits(1):
+        runqput(s, pp, gp, False)
+    else:
+        runqput(s, pp, gp, True)
+    if mp.p is not pp:
+        _rescue_idle_p(s, pp)
+
+
+def _rescue_idle_p(s: Sched, pp: P) -> None:
+    with s.lock:
+        if pp.status == _Pidle and not runqempty(pp) and pp in s.pidle:
+            s.pidle.remove(pp)
+            s.npidle -= 1
+            startm_locked(s, pp, False)
+
+
+# ---------------------------------------------------------------------------
+# ready / park / gosched
+
+
+def goready(gp: G) -> None:
+    """Make waiting ``gp`` runnable, in the current P's runnext (Go's goready/ready).
+
+    Called by the waker with the lock of the object ``gp`` waited on still held
+    (or after taking ``gp`` off that object's wait queue under its lock).
+    """
+    s = sched
+    assert s is not None
+    if gp.status != _Gwaiting:
+        raise throw(f"bad g->status in ready (goroutine {gp.goid}, status {gp.status})")
+    gp.status = _Grunnable
+    gp.waitreason = waitReasonZero
+    if tracer is not None:
+        tracer.go_unblock(gp)
+    mp = getattr(_tls, "m", None)
+    pp = mp.p if mp is not None else None
+    if pp is None:
+        with s.lock:
+            globrunqput(s, gp)
+        wakep(s)
+        return
+    _ready_on(s, mp, pp, gp)  # type: ignore[arg-type]
+    if s.npidle and not s.nmspinning:
+        wakep(s)
+
+
+def ready_global(gp: G) -> None:
+    """Ready ``gp`` onto the global queue (used by threads without a P: sysmon, timers)."""
+    s = sched
+    assert s is not None
+    if gp.status != _Gwaiting:
+        raise throw("bad g->status in ready")
+    gp.status = _Grunnable
+    gp.waitreason = waitReasonZero
+    with s.lock:
+        globrunqput(s, gp)
+    wakep(s)
+
+
+def injectglist(s: Sched, glist: list[G]) -> None:
+    """Make a list of waiting Gs runnable (netpoll results): global queue, then wake Ps."""
+    if not glist:
+        return
+    for gp in glist:
+        casgstatus(gp, _Gwaiting, _Grunnable)
+        gp.waitreason = waitReasonZero
+    with s.lock:
+        globrunqputbatch(s, glist)
+        n = min(len(glist), s.npidle)
+    for _ in range(n):
+        startm(s, None, False)
+
+
+@types.coroutine
+def gopark(reason: str, lock: Any = None, unlockf: Callable[[G, Any], bool] | None = None) -> Any:
+    """Park the calling goroutine (Go's gopark). ``lock``, if given, is held by the
+    caller and released by the M after the G is marked waiting. ``unlockf(gp, lock)``
+    runs instead when given; if it returns False the park is cancelled."""
+    mp: M = _tls.m
+    gp = mp.curg
+    assert gp is not None
+    gp.waitreason = reason
+    mp.waitlock = lock
+    mp.waitunlockf = unlockf
+    yield TRAP_PARK
+
+
+@types.coroutine
+def gosched() -> Any:
+    """runtime.Gosched: yield the processor; the G goes to the global run queue."""
+    yield TRAP_GOSCHED
+
+
+@types.coroutine
+def goyield() -> Any:
+    """Go's goyield: like Gosched, but to the tail of the local run queue."""
+    yield TRAP_YIELD
+
+
+@types.coroutine
+def preempt_check() -> Any:
+    """A cooperative preemption point: yield if sysmon asked this G to."""
+    mp = getattr(_tls, "m", None)
+    if mp is not None:
+        gp = mp.curg
+        if gp is not None and gp.preempt:
+            gp.preempt = False
+            yield TRAP_PREEMPT
+
+
+# ---------------------------------------------------------------------------
+# M and P management: acquirep, releasep, pidleput/get, mput/get, startm, stopm,
+# handoffp, wakep
+
+
+def acquirep(s: Sched, mp: M, pp: P) -> None:
+    if mp.p is not None:
+        raise throw("wirep: already in go")
+    if pp.m is not None or pp.status != _Pidle:
+        raise throw(f"wirep: invalid p state (P{pp.id} status {pp.status})")
+    mp.p = pp
+    pp.m = mp
+    casp(pp, _Pidle, _Prunning)
+    if tracer is not None:
+        tracer.proc_start(pp, mp)
+
+
+def releasep(s: Sched, mp: M) -> P:
+    pp = mp.p
+    if pp is None or pp.m is not mp:
+        raise throw("releasep: invalid arg")
+    if tracer is not None:
+        tracer.proc_stop(pp, mp)
+    mp.p = None
+    pp.m = None
+    casp(pp, _Prunning, _Pidle)
+    return pp
+
+
+def pidleput(s: Sched, pp: P) -> None:
+    """sched.lock held."""
+    if not runqempty(pp):
+        raise throw("pidleput: P has non-empty run queue")
+    s.pidle.append(pp)
+    s.npidle += 1
+
+
+def pidleget(s: Sched) -> P | None:
+    """sched.lock held."""
+    if s.pidle:
+        s.npidle -= 1
+        return s.pidle.pop()
+    return None
+
+
+def mput(s: Sched, mp: M) -> None:
+    """sched.lock held."""
+    s.midle.append(mp)
+    s.nmidle += 1
+    checkdead(s)
+
+
+def mget(s: Sched) -> M | None:
+    """sched.lock held."""
+    if s.midle:
+        s.nmidle -= 1
+        return s.midle.pop()
+    return None
+
+
+def mcount(s: Sched) -> int:
+    return s.mnext - s.nmfreed
+
+
+def newm(s: Sched, pp: P | None, spinning: bool) -> M:
+    """Start a new M (OS thread) that will run with ``pp``. sched.lock held."""
+    if mcount(s) >= MAX_MCOUNT:
+        raise throw("thread exhaustion")
+    mp = M(s.mnext)
+    s.mnext += 1
+    s.allm.append(mp)
+    mp.nextp = pp
+    mp.spinning = spinning
+    t = threading.Thread(target=_mstart_thread, args=(s, mp), name=f"gort-M{mp.id}", daemon=True)
+    mp.thread = t
+    t.start()
+    return mp
+
+
+def startm_locked(s: Sched, pp: P | None, spinning: bool) -> bool:
+    """Go's startm with sched.lock held: run ``pp`` (or an idle P) on an idle or new M."""
+    if s.exiting:
+        return False
+    if pp is None:
+        if spinning:
+            raise throw("startm: P required for spinning=true")
+        pp = pidleget(s)
+        if pp is None:
+            return False
+    nmp = mget(s)
+    if nmp is None:
+        newm(s, pp, spinning)
+        return True
+    if nmp.spinning:
+        raise throw("startm: m is spinning")
+    if nmp.p is not None:
+        raise throw("startm: m has p")
+    nmp.spinning = spinning
+    nmp.nextp = pp
+    nmp.park.wakeup()
+    return True
+
+
+def startm(s: Sched, pp: P | None, spinning: bool) -> bool:
+    with s.lock:
+        return startm_locked(s, pp, spinning)
+
+
+def wakep(s: Sched) -> None:
+    """Try to add one more spinning M to run goroutines on an idle P."""
+    if s.nmspinning or not s.npidle:
+        return
+    with s.lock:
+        if s.nmspinning or s.exiting:
+            return
+        pp = pidleget(s)
+        if pp is None:
+            return
+        s.nmspinning += 1
+        if not startm_locked(s, pp, True):
+            s.nmspinning -= 1
+            pidleput(s, pp)
+
+
+def handoffp_locked(s: Sched, pp: P) -> None:
+    """Hand off a P that its M gave up (syscall, retake): sched.lock held, pp unowned."""
+    if s.gcwaiting:
+        casp(pp, pp.status, _Pgcstop) if pp.status != _Pgcstop else None
+        s.stopwait -= 1
+        if s.stopwait == 0:
+            s.stopnote.notify_all()
+        return
+    if pp.status != _Pidle:
+        casp(pp, pp.status, _Pidle)
+    if not runqempty(pp) or s.runq:
+        startm_locked(s, pp, False)
+        return
+    if s.nmspinning + s.npidle == 0:
+        s.nmspinning += 1
+        startm_locked(s, pp, True)
+        return
+    if _timers.has_timers(pp):
+        startm_locked(s, pp, False)
+        return
+    pidleput(s, pp)
+
+
+def stopm(s: Sched, mp: M) -> bool:
+    """Park this M until another M hands it a P. Returns False if the runtime is exiting."""
+    if mp.p is not None:
+        raise throw("stopm holding p")
+    if mp.spinning:
+        raise throw("stopm spinning")
+    with s.lock:
+        if s.exiting:
+            return False
+        mput(s, mp)
+        if s.exiting:  # checkdead ended the program
+            return False
+    mp.blocked = True
+    mp.park.sleep()
+    mp.blocked = False
+    if s.exiting:
+        return False
+    pp = mp.nextp
+    mp.nextp = None
+    if pp is None:
+        return stopm(s, mp)
+    acquirep(s, mp, pp)
+    return True
+
+
+# ---------------------------------------------------------------------------
+# The scheduler loop
+
+
+def _mstart_thread(s: Sched, mp: M) -> None:
+    _tls.m = mp
+    try:
+        pp = mp.nextp
+        mp.nextp = None
+        if pp is not None:
+            acquirep(s, mp, pp)
+            schedule(s, mp)
+    except BaseException as e:  # a runtime bug: report it as a fatal error
+        _fatal_runtime_error(s, e)
+    finally:
+        _tls.m = None
+
+
+def _fatal_runtime_error(s: Sched, e: BaseException) -> None:
+    if not isinstance(e, FatalError):
+        err = FatalError(f"gort runtime error: {e!r}")
+        err.__cause__ = e
+        e = err
+    initiate_exit(s, ("raise", e))
+
+
+def schedule(s: Sched, mp: M) -> None:
+    """One M's scheduler loop (Go's schedule + execute + the trap handlers).
+
+    Returns when the runtime is exiting, or when this M should leave.
+    """
+    while True:
+        if s.exiting:
+            return
+        if s.gcwaiting:
+            if not gcstopm(s, mp):
+                return
+            continue
+        pp = mp.p
+        if pp is None:
+            if not stopm(s, mp):
+                return
+            continue
+        # --- pick a G: the global queue every 61 ticks (fairness), runnext, local,
+        # then find_runnable.
+        gp: G | None = None
+        inherit = False
+        if pp.schedtick % SCHED_GLOBAL_EVERY == 0 and s.runq:
+            with s.lock:
+                gp = globrunqget(s, pp, 1)
+        if gp is None:
+            gp = pp.runnext.pop(0, None)
+            if gp is not None:
+                inherit = True
+                if pp.timers is not None and pp.timers.heap and _timers.due(pp):
+                    _timers.check_timers(s, pp)
+            else:
+                try:
+                    gp = pp.runq.popleft()
+                    if pp.timers is not None and pp.timers.heap and _timers.due(pp):
+                        _timers.check_timers(s, pp)
+                except IndexError:
+                    gp, inherit = find_runnable(s, mp)
+                    if gp is None:
+                        return
+                    pp = mp.p  # type: ignore[assignment]
+                    assert pp is not None
+        if mp.spinning:
+            resetspinning(s, mp)
+        # --- execute(gp, inherit)
+        if gp.status != _Grunnable:
+            raise throw(f"execute: bad g status {gp.status} for goroutine {gp.goid}")
+        gp.status = _Grunning
+        gp.m = mp
+        mp.curg = gp
+        if not inherit or gp.preempt:
+            pp.schedtick += 1
+        if tracer is not None:
+            tracer.go_start(gp, pp, mp)
+        coro = gp.coro
+        try:
+            if coro is None:
+                _run_plain(s, mp, gp)
+                trap = 0
+                coro = gp.coro
+            if coro is not None:
+                trap = coro.send(None)
+        except StopIteration as stop:
+            goexit0(s, mp, gp, stop.value)
+            continue
+        except Goexit:
+            goexit0(s, mp, gp, None, goexited=True)
+            continue
+        except ExitProgram as e:
+            mp.curg = None
+            initiate_exit(s, ("exit", e.code))
+            return
+        except BaseException as e:  # an uncaught exception: Go's fatal panic
+            mp.curg = None
+            fatalpanic(s, gp, e)
+            return
+        if trap == 0:  # a plain callable finished
+            goexit0(s, mp, gp, None)
+            continue
+        # --- the trap handlers (Go's park_m, gosched_m, ...)
+        mp.curg = None
+        gp.m = None
+        if trap == TRAP_PARK:
+            if gp.status != _Grunning:
+                raise throw("gopark: bad g status")
+            gp.status = _Gwaiting
+            if tracer is not None:
+                tracer.go_block(gp, pp)
+            f = mp.waitunlockf
+            lk = mp.waitlock
+            if f is not None:
+                mp.waitunlockf = None
+                mp.waitlock = None
+                if not f(gp, lk):
+                    # the park was cancelled: run gp again at once
+                    gp.status = _Grunnable
+                    runqput(s, pp, gp, True)
+            elif lk is not None:
+                mp.waitlock = None
+                lk.release()
+        elif trap == TRAP_GOSCHED or trap == TRAP_PREEMPT:
+            casgstatus(gp, _Grunning, _Grunnable)
+            gp.preempt = False
+            if tracer is not None:
+                tracer.go_stop(gp, pp, trap == TRAP_PREEMPT)
+            with s.lock:
+                globrunqput(s, gp)
+            if s.main_started:
+                wakep(s)
+        elif trap == TRAP_YIELD:
+            casgstatus(gp, _Grunning, _Grunnable)
+            if tracer is not None:
+                tracer.go_stop(gp, pp, True)
+            if mp.p is pp:
+                pp.runq.append(gp)
+            else:
+                with s.lock:
+                    globrunqput(s, gp)
+        elif trap == TRAP_EXITSYSCALL:
+            exitsyscall0(s, mp, gp)
+            continue
+        else:
+            raise throw(f"schedule: goroutine {gp.goid} yielded {trap!r} to the scheduler "
+                        "(awaited a foreign awaitable? goroutines may only await gort)")
+        if mp.p is not pp:
+            _lost_p(s, mp)
+
+
+def _run_plain(s: Sched, mp: M, gp: G) -> None:
+    fn = gp.fn
+    assert fn is not None
+    kw = gp.kwargs
+    r = fn(*gp.args, **kw) if kw else fn(*gp.args)
+    gp.fn = None
+    gp.args = ()
+    gp.kwargs = None
+    if type(r) is CoroutineType:  # a callable that returned a coroutine: run it here
+        gp.coro = r
+
+
+def _lost_p(s: Sched, mp: M) -> None:
+    """sysmon took this M's P while its goroutine ran (exitsyscall's slow half)."""
+    with s.lock:
+        pp = pidleget(s)
+    if pp is not None:
+        acquirep(s, mp, pp)
+
+
+def goexit0(s: Sched, mp: M, gp: G, result: Any, goexited: bool = False) -> None:
+    """The goroutine ended (Go's goexit1 -> goexit0 -> gdestroy)."""
+    mp.curg = None
+    if gp is s.main_g:
+        if goexited:
+            # main called Goexit: the others go on; checkdead reports when none is left
+            gp.m = None
+            casgstatus(gp, _Grunning, _Gdead)
+            gp.coro = None
+            s.main_goexited = True
+            with s.lock:
+                checkdead_running(s)
+            if mp.p is None:
+                _lost_p(s, mp)
+            return
+        initiate_exit(s, ("return", result))
+        return
+    if tracer is not None:
+        tracer.go_end(gp)
+    casgstatus(gp, _Grunning, _Gdead)
+    gp.m = None
+    gp.coro = None
+    gp.fn = None
+    gp.args = ()
+    gp.kwargs = None
+    gp.waitreason = waitReasonZero
+    gp.labels = None
+    gp.param = None
+    gp.timer = None
+    gp.ancestors = None
+    gp.preempt = False
+    pp = mp.p
+    if pp is not None:
+        gfput(s, pp, gp)
+        if pp is not mp.p:
+            _lost_p(s, mp)
+    else:
+        with s.lock:
+            s.gfree.append(gp)
+        _lost_p(s, mp)
+
+
+def resetspinning(s: Sched, mp: M) -> None:
+    """This M found work while spinning: stop spinning and wake another to replace it."""
+    mp.spinning = False
+    with s.lock:
+        s.nmspinning -= 1
+        if s.nmspinning < 0:
+            raise throw("findrunnable: negative nmspinning")
+    wakep(s)
+
+
+def find_runnable(s: Sched, mp: M) -> tuple[G | None, bool]:
+    """Find a runnable goroutine, blocking this M when there is none (Go's findRunnable).
+
+    Returns (None, False) when the runtime is exiting.
+    """
+    while True:
+        if s.exiting:
+            return None, False
+        if s.gcwaiting:
+            if not gcstopm(s, mp):
+                return None, False
+            continue
+        pp = mp.p
+        if pp is None:
+            if not stopm(s, mp):
+                return None, False
+            continue
+        now = _nanotime()
+        poll_until = 0
+        if pp.timers is not None and pp.timers.heap:
+            poll_until = _timers.check_timers(s, pp, now)
+        # local run queue
+        gp, inherit = runqget(pp)
+        if gp is not None:
+            return gp, inherit
+        # global run queue
+        if s.runq:
+            with s.lock:
+                gp = globrunqget(s, pp, 0)
+            if gp is not None:
+                return gp, False
+        # network poller, without blocking
+        if _netpoll.netpollinited() and _netpoll.netpoll_anywaiters() and s.lastpoll != 0:
+            glist = _netpoll.netpoll(0)
+            if glist:
+                gp = glist.pop()
+                injectglist(s, glist)
+                casgstatus(gp, _Gwaiting, _Grunnable)
+                gp.waitreason = waitReasonZero
+                return gp, False
+        # steal work from other Ps
+        if mp.spinning or 2 * s.nmspinning < s.gomaxprocs - s.npidle:
+            if not mp.spinning:
+                with s.lock:
+                    mp.spinning = True
+                    s.nmspinning += 1
+            gp, w, newwork = steal_work(s, mp, pp, now)
+            if gp is not None:
+                return gp, False
+            if newwork:
+                continue
+            if w and (poll_until == 0 or w < poll_until):
+                poll_until = w
+        # nothing: give up the P
+        with s.lock:
+            if s.gcwaiting or s.exiting:
+                continue
+            if s.runq:
+                gp = globrunqget(s, pp, 0)
+                return gp, False
+            if not runqempty(pp):
+                continue
+            releasep(s, mp)
+            pidleput(s, pp)
+        was_spinning = mp.spinning
+        if mp.spinning:
+            mp.spinning = False
+            with s.lock:
+                s.nmspinning -= 1
+                if s.nmspinning < 0:
+                    raise throw("findrunnable: negative nmspinning")
+                if s.runq:
+                    pp2 = pidleget(s)
+                    if pp2 is not None:
+                        acquirep(s, mp, pp2)
+                        mp.spinning = True
+                        s.nmspinning += 1
+                        gp = globrunqget(s, pp2, 0)
+                        return gp, False
+            # a P with work that is not idle? then take an idle P and look again
+            if _check_runqs_nop(s):
+                with s.lock:
+                    pp2 = pidleget(s)
+                    if pp2 is not None:
+                        acquirep(s, mp, pp2)
+                        mp.spinning = True
+                        s.nmspinning += 1
+                if mp.p is not None:
+                    continue
+        # earliest timer of every P
+        w = _timers.earliest(s)
+        if w and (poll_until == 0 or w < poll_until):
+            poll_until = w
+        # block in the network poller until I/O or the next timer (one M at a time)
+        if (_netpoll.netpoll_anywaiters() or poll_until) and _netpoll.try_become_poller(s):
+            delay = -1 if poll_until == 0 else max(0, poll_until - _nanotime())
+            s.poll_until = poll_until
+            try:
+                glist = _netpoll.netpoll(delay)
+            finally:
+                s.poll_until = 0
+                _netpoll.release_poller(s)
+            with s.lock:
+                if s.exiting:
+                    return None, False
+                pp2 = pidleget(s)
+            if pp2 is None:
+                injectglist(s, glist)
+                if not stopm(s, mp):
+                    return None, False
+                continue
+            acquirep(s, mp, pp2)
+            if glist:
+                gp = glist.pop()
+                injectglist(s, glist)
+                casgstatus(gp, _Gwaiting, _Grunnable)
+                gp.waitreason = waitReasonZero
+                return gp, False
+            if was_spinning:
+                with s.lock:
+                    mp.spinning = True
+                    s.nmspinning += 1
+            continue
+        elif poll_until and _netpoll.netpollinited():
+            _netpoll.wake_poller_if_later(s, poll_until)
+        if not stopm(s, mp):
+            return None, False
+
+
+def _check_runqs_nop(s: Sched) -> bool:
+    for p2 in s.allp:
+        if p2.status == _Prunning and not runqempty(p2):
+            return True
+    return False
+
+
+_coprimes_cache: dict[int, list[int]] = {}
+
+
+def _steal_order(n: int) -> list[int]:
+    """Go's randomOrder: a random start and a random step coprime with n."""
+    cp = _coprimes_cache.get(n)
+    if cp is None:
+        import math
+
+        cp = [i for i in range(1, n + 1) if math.gcd(i, n) == 1]
+        _coprimes_cache[n] = cp
+    r = random.getrandbits(32)
+    pos = r % n
+    inc = cp[(r // n) % len(cp)]
+    order = []
+    for _ in range(n):
+        order.append(pos)
+        pos = (pos + inc) % n
+    return order
+
+
+def steal_work(s: Sched, mp: M, pp: P, now: int) -> tuple[G | None, int, bool]:
+    """Four passes over every P in random order (Go's stealWork).
+
+    Returns (G or None, earliest timer seen, new work: look again).
+    """
+    allp = s.allp
+    n = len(allp)
+    poll_until = 0
+    ran_timer = False
+    for i in range(STEAL_TRIES):
+        last = i == STEAL_TRIES - 1
+        for idx in _steal_order(n):
+            if s.gcwaiting or s.exiting:
+                return None, 0, True
+            p2 = allp[idx]
+            if p2 is pp:
+                continue
+            if last and p2.timers is not None and p2.timers.heap:
+                w = _timers.check_timers(s, p2, now)
+                if w and (poll_until == 0 or w < poll_until):
+                    poll_until = w
+                if _timers.ran_any(p2):
+                    ran_timer = True
+                    gp, _ = runqget(pp)
+                    if gp is not None:
+                        return gp, 0, False
+            if p2.status != _Pidle:
+                gp = runqsteal(pp, p2, last)
+                if gp is not None:
+                    s.steals += 1
+                    return gp, 0, False
+    return None, poll_until, ran_timer
+
+
+# ---------------------------------------------------------------------------
+# Blocking calls: entersyscall / exitsyscall
+
+
+def entersyscall(s: Sched, mp: M) -> None:
+    """The goroutine is about to block in a call: leave its P for sysmon to retake."""
+    gp = mp.curg
+    pp = mp.p
+    assert gp is not None
+    with s.lock:
+        casgstatus(gp, _Grunning, _Gsyscall)
+        s.nsyscall += 1
+        if pp is None:  # already lost (retaken while running)
+            mp.oldp = None
+        else:
+            mp.syscalltick = pp.syscalltick
+            mp.oldp = pp
+            mp.p = None
+            pp.m = None
+            casp(pp, _Prunning, _Psyscall)
+            if s.gcwaiting:
+                casp(pp, _Psyscall, _Pgcstop)
+                s.stopwait -= 1
+                if s.stopwait == 0:
+                    s.stopnote.notify_all()
+        if s.sysmonwait:
+            s.sysmonwait = False
+            s.sysmonnote.wakeup()
+    if tracer is not None:
+        tracer.go_syscall_begin(gp)
+
+
+def exitsyscall(s: Sched, mp: M) -> bool:
+    """Fast path: get the old P back, or any idle P. False: go through exitsyscall0."""
+    gp = mp.curg
+    assert gp is not None
+    oldp = mp.oldp
+    mp.oldp = None
+    with s.lock:
+        s.nsyscall -= 1
+        if oldp is not None and oldp.status == _Psyscall and oldp.m is None:
+            casp(oldp, _Psyscall, _Prunning)
+            oldp.m = mp
+            mp.p = oldp
+            oldp.syscalltick += 1
+            casgstatus(gp, _Gsyscall, _Grunning)
+            ok = True
+        elif not s.gcwaiting and (pp := pidleget(s)) is not None:
+            mp.p = pp
+            pp.m = mp
+            casp(pp, _Pidle, _Prunning)
+            pp.syscalltick += 1
+            casgstatus(gp, _Gsyscall, _Grunning)
+            ok = True
+        else:
+            ok = False
+    if tracer is not None:
+        tracer.go_syscall_end(gp, ok)
+    return ok
+
+
+def exitsyscall0(s: Sched, mp: M, gp: G) -> None:
+    """No P to come back to: the G waits in the global queue, this M stops."""
+    mp.curg = None
+    gp.m = None
+    with s.lock:
+        if gp.status == _Gsyscall:
+            casgstatus(gp, _Gsyscall, _Grunnable)
+        else:
+            casgstatus(gp, _Grunning, _Grunnable)
+        pp = None if s.gcwaiting else pidleget(s)
+        if pp is None:
+            globrunqput(s, gp)
+    if pp is not None:
+        acquirep(s, mp, pp)
+        runqput(s, pp, gp, True)
+
+
+@types.coroutine
+def blocking(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """Run ``fn(*args)`` on this goroutine's M with its P released (entersyscall/exitsyscall)."""
+    s = sched
+    mp: M | None = getattr(_tls, "m", None)
+    if s is None or mp is None or mp.curg is None:
+        raise RuntimeError("gort.blocking: not called from a goroutine")
+    entersyscall(s, mp)
+    try:
+        result = fn(*args)
+        exc = None
+    except BaseException as e:  # re-raised in the goroutine below
+        result = None
+        exc = e
+    if not exitsyscall(s, mp):
+        yield TRAP_EXITSYSCALL
+    if exc is not None:
+        raise exc
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Stop the world / start the world, procresize
+
+
+def stop_the_world(s: Sched, reason: str) -> None:
+    """Stop every P except the caller's (Go's stopTheWorld). Called from a goroutine."""
+    mp = getm()
+    with s.lock:
+        while s.gcwaiting:  # another STW in progress: wait for it to end
+            s.stopnote.wait(0.01)
+        s.gcwaiting = True
+        s.stopwait = len(s.allp)
+        if mp is not None and mp.p is not None:
+            pp = mp.p
+            casp(pp, _Prunning, _Pgcstop)
+            s.stopwait -= 1
+        for p2 in s.allp:
+            if p2.status == _Psyscall:
+                casp(p2, _Psyscall, _Pgcstop)
+                s.stopwait -= 1
+        while s.pidle:
+            p2 = s.pidle.pop()
+            s.npidle -= 1
+            casp(p2, _Pidle, _Pgcstop)
+            s.stopwait -= 1
+        for p2 in s.allp:
+            if p2.status == _Prunning and p2.m is not None and p2.m.curg is not None:
+                p2.m.curg.preempt = True
+        _netpoll.netpoll_break()
+        while s.stopwait > 0 and not s.exiting:
+            s.stopnote.wait(0.005)
+            if s.sysmonwait:
+                s.sysmonwait = False
+                s.sysmonnote.wakeup()
+
+
+def start_the_world(s: Sched, newprocs: int = 0) -> None:
+    mp = getm()
+    with s.lock:
+        if newprocs:
+            procresize(s, newprocs, mp)
+        s.gcwaiting = False
+        mine = mp.p if mp is not None else None
+        if mine is not None and mine.status == _Pgcstop:
+            casp(mine, _Pgcstop, _Prunning)
+        for p2 in s.allp:
+            if p2 is mine or p2.status != _Pgcstop:
+                continue
+            casp(p2, _Pgcstop, _Pidle)
+            if runqempty(p2) and not _timers.has_timers(p2):
+                pidleput(s, p2)
+            else:
+                startm_locked(s, p2, False)
+        s.stopnote.notify_all()
+    wakep(s)
+
+
+def gcstopm(s: Sched, mp: M) -> bool:
+    """A stop-the-world is pending: give up the P and sleep until the world starts."""
+    if mp.spinning:
+        mp.spinning = False
+        with s.lock:
+            s.nmspinning -= 1
+    pp = mp.p
+    if pp is not None:
+        with s.lock:
+            if not s.gcwaiting:
+                return True
+            if tracer is not None:
+                tracer.proc_stop(pp, mp)
+            mp.p = None
+            pp.m = None
+            casp(pp, _Prunning, _Pgcstop)
+            s.stopwait -= 1
+            if s.stopwait == 0:
+                s.stopnote.notify_all()
+    return stopm(s, mp)
+
+
+def procresize(s: Sched, nprocs: int, mp: M | None) -> None:
+    """Change the number of Ps (world stopped, sched.lock held)."""
+    if nprocs <= 0:
+        raise throw("procresize: invalid arg")
+    old = len(s.allp)
+    while len(s.allp) < nprocs:
+        pp = P(len(s.allp))
+        pp.timers = _timers.Timers()
+        s.allp.append(pp)
+    for pp in s.allp[:nprocs]:
+        if pp.status == _Pdead:
+            casp(pp, _Pdead, _Pgcstop)
+    if nprocs < old:
+        keep = s.allp[0]
+        if mp is not None and mp.p is not None and mp.p.id >= nprocs:
+            # the caller's P goes away: switch it to P0
+            mine = mp.p
+            mine.m = None
+            mp.p = None
+            if keep.m is not None:
+                raise throw("procresize: P0 is owned")
+            mp.p = keep
+            keep.m = mp
+        for pp in s.allp[nprocs:]:
+            # destroy: local queue to the head of the global queue, in order
+            for gp in reversed(runqdrain(pp)):
+                globrunqputhead(s, gp)
+            s.gfree.extend(pp.gfree)
+            pp.gfree.clear()
+            _timers.move_timers(pp, keep)
+            pp.goidcache.clear()
+            if pp.status == _Prunning:
+                pp.status = _Pgcstop
+            casp(pp, pp.status, _Pdead)
+        del s.allp[nprocs:]
+    s.gomaxprocs = nprocs
+    if tracer is not None:
+        tracer.procs_change(nprocs)
+
+
+# ---------------------------------------------------------------------------
+# Deadlock detection
+
+
+def checkdead(s: Sched) -> None:
+    """Called with sched.lock held whenever an M goes idle (Go's checkdead)."""
+    if s.exiting:
+        return
+    run = mcount(s) - s.nmidle - s.nmidlelocked - s.nmsys
+    if run > 0:
+        return
+    if run < 0:
+        raise throw(
+            f"checkdead: inconsistent counts: nmidle={s.nmidle} mcount={mcount(s)} nmsys={s.nmsys}"
+        )
+    checkdead_running(s, verify=True)
+
+
+def checkdead_running(s: Sched, verify: bool = False) -> None:
+    """The deadlock decision proper. sched.lock held."""
+    if not verify:
+        run = mcount(s) - s.nmidle - s.nmidlelocked - s.nmsys
+        if run > 1:  # the caller itself is running
+            return
+    grunning = 0
+    for gp in s.allgs:
+        if gp.issystem:
+            continue
+        st = gp.status
+        if st == _Gwaiting:
+            grunning += 1
+        elif st in (_Grunnable, _Grunning, _Gsyscall):
+            if verify:
+                raise throw(f"checkdead: runnable g: goroutine {gp.goid} in status {st}")
+            return
+    if s.runq or s.nsyscall:
+        return
+    if grunning == 0:
+        if s.main_goexited:
+            _deadlock(s, "no goroutines (main called runtime.Goexit) - deadlock!")
+        return
+    for pp in s.allp:
+        if _timers.has_timers(pp):
+            return
+    if _netpoll.netpoll_anywaiters():
+        return
+    _deadlock(s, "all goroutines are asleep - deadlock!")
+
+
+def _deadlock(s: Sched, msg: str) -> None:
+    from .traceback import dump_all_locked
+
+    dump = dump_all_locked(s, None)
+    initiate_exit_locked(s, ("raise", Deadlock(msg, dump)))
+
+
+# ---------------------------------------------------------------------------
+# Panics and exit
+
+
+def fatalpanic(s: Sched, gp: G, e: BaseException) -> None:
+    """An exception escaped goroutine ``gp``: the program ends and run() re-raises it."""
+    from .traceback import goroutine_note
+
+    try:
+        e.add_note(goroutine_note(gp))
+    except Exception:  # pragma: no cover - an exception type that refuses notes
+        pass
+    initiate_exit(s, ("raise", e))
+
+
+def initiate_exit(s: Sched, result: Any) -> None:
+    with s.lock:
+        initiate_exit_locked(s, result)
+
+
+def initiate_exit_locked(s: Sched, result: Any) -> None:
+    if s.exiting:
+        return
+    s.exit_result = result
+    s.exiting = True
+    for mp in s.allm:
+        mp.park.wakeup()
+    s.sysmonnote.wakeup()
+    s.stopnote.notify_all()
+    _netpoll.netpoll_break()
+    s.done.set()
+
+
+# ---------------------------------------------------------------------------
+# Bootstrap: run()
+
+
+def default_gomaxprocs() -> int:
+    env = os.environ.get("GOMAXPROCS", "")
+    try:
+        n = int(env)
+        if n > 0:
+            return n
+    except ValueError:
+        pass
+    gil = getattr(sys, "_is_gil_enabled", lambda: True)()
+    return 1 if gil else num_cpu()
+
+
+def num_cpu() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def schedinit(gomaxprocs: int | None) -> Sched:
+    parse_debug(os.environ.get("GORTDEBUG"))
+    s = Sched()
+    s.main_g = None
+    s.main_goexited = False
+    s.poll_until = 0
+    s.poller = None
+    procs = default_gomaxprocs() if gomaxprocs is None else gomaxprocs
+    if procs <= 0:
+        raise ValueError("gomaxprocs must be positive")
+    with s.lock:
+        procresize(s, procs, None)
+        for pp in reversed(s.allp):
+            casp(pp, _Pgcstop, _Pidle)
+            pidleput(s, pp)
+    return s
+
+
+def run(main: Any, args: tuple[Any, ...], kwargs: dict[str, Any], gomaxprocs: int | None) -> Any:
+    """Go's rt0_go -> schedinit -> newproc(runtime.main) -> mstart on the calling thread."""
+    global sched
+    if not _run_lock.acquire(False):
+        raise RuntimeError("gort.run: a runtime is already running in this process")
+    try:
+        if gomaxprocs is not None and (not isinstance(gomaxprocs, int) or gomaxprocs <= 0):
+            raise ValueError(f"gort.run: gomaxprocs must be a positive int, not {gomaxprocs!r}")
+        if main is None:
+            raise TypeError("go of nil func value")
+        if not callable(main) and type(main) is not CoroutineType:
+            raise TypeError(f"gort.run: main must be callable, not {type(main).__name__}")
+        s = schedinit(gomaxprocs)
+        m0 = M(0)
+        s.mnext = 1
+        s.allm.append(m0)
+        m0.thread = threading.current_thread()
+        sched = s
+        _tls.m = m0
+        _netpoll.netpollinit(s)
+        with s.lock:
+            pp = pidleget(s)
+        assert pp is not None
+        acquirep(s, m0, pp)
+        if tracer is not None:
+            tracer.start_runtime(s)
+        # newproc(runtime.main): goid 1 in P0's runnext; mainStarted is still False
+        frame = sys._getframe(2) if sys._getframe(1).f_back is not None else None
+        try:
+            newproc(main, args, kwargs, frame)
+        except BaseException:
+            sched = None
+            _tls.m = None
+            raise
+        s.main_g = pp.runnext.get(0)
+        s.main_started = True
+        from .sysmon import start_sysmon
+
+        start_sysmon(s)
+        try:
+            schedule(s, m0)
+        except BaseException as e:
+            _fatal_runtime_error(s, e)
+        return _teardown(s, m0)
+    finally:
+        sched = None
+        _tls.m = None
+        _run_lock.release()
+
+
+def _teardown(s: Sched, m0: M) -> Any:
+    if not s.exiting:
+        initiate_exit(s, ("raise", throw("schedule: m0 left the scheduler")))
+    # stop and join every thread the runtime started
+    deadline = time.monotonic() + 2.0
+    for mp in list(s.allm):
+        t = mp.thread
+        if mp is m0 or t is None or t is threading.current_thread():
+            continue
+        mp.park.wakeup()
+        t.join(max(0.0, deadline - time.monotonic()))
+    st = getattr(s, "sysmon_thread", None)
+    if st is not None:
+        s.sysmonnote.wakeup()
+        st.join(max(0.0, deadline - time.monotonic()))
+    _netpoll.netpollclose(s)
+    if tracer is not None:
+        tracer.stop_runtime(s)
+    # abandon the other goroutines without running their finally blocks
+    for gp in s.allgs:
+        c = gp.coro
+        if c is not None:
+            if c.cr_frame is not None and c.cr_frame.f_lasti < 0:
+                c.close()  # never started: closing runs nothing
+            else:
+                _graveyard.append(c)
+            gp.coro = None
+    kind, val = s.exit_result
+    if kind == "return":
+        return val
+    if kind == "exit":
+        raise SystemExit(val)
+    raise val
+
+
+# Helper for the public API ------------------------------------------------
+
+
+def gomaxprocs(n: int) -> int:
+    s = sched
+    if s is None:
+        raise RuntimeError("gort.gomaxprocs: no runtime running")
+    old = s.gomaxprocs
+    if n <= 0 or n == old:
+        return old
+    stop_the_world(s, "GOMAXPROCS")
+    start_the_world(s, n)
+    return old
+
+
+def numgoroutine() -> int:
+    s = sched
+    if s is None:
+        return 0
+    n = 0
+    for gp in s.allgs:
+        if gp.status not in (_Gdead, _Gidle) and not gp.issystem:
+            n += 1
+    return max(n, 1)
+

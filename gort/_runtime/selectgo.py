@@ -1,0 +1,227 @@
+"""select (Go's ``runtime/select.go``: ``selectgo``).
+
+A case is ``ch.recv``, ``ch.recv_ok``, ``(ch.send, value)`` or ``default``.
+
+The algorithm is Go's:
+
+1. *poll order*: a uniformly random permutation of the cases; *lock order*:
+   the distinct channels sorted by identity (Go sorts by address), so two
+   selects over the same channels never lock them in opposite orders;
+2. lock every channel; **pass 1** looks for a ready case in poll order and
+   completes it (so among ready cases the choice is uniform);
+3. with a default case and nothing ready: unlock and take the default;
+4. **pass 2** queues one sudog per case on its channel, arms the G's
+   ``selectdone`` token, and parks; its M unlocks every channel once the G is
+   ``_Gwaiting`` (``selunlock`` as gopark's unlock function);
+5. the waker that pops the token owns the G and records the winning sudog in
+   ``g.param``; on wake-up **pass 3** relocks every channel and takes the
+   losing sudogs off their queues.
+
+Nil channels are left out of both orders (never ready). ``select()`` with no
+case parks forever with wait reason ``select (no cases)``.
+"""
+
+from __future__ import annotations
+
+import random
+import types
+from collections.abc import Generator
+from typing import Any
+
+from . import proc
+from .chan import Chan, NilChan, _park_forever, dequeue, sudog
+from .runtime2 import TRAP_PARK, G, M, Panic, waitReasonSelect, waitReasonSelectNoCases
+
+_tls = proc._tls
+_goready = proc.goready
+_getrandbits = random.getrandbits
+
+RECV = 0
+RECV_OK = 1
+SEND = 2
+
+
+class _Default:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "gort.default"
+
+
+default = _Default()
+
+_recv_func = Chan.recv
+_recv_ok_func = Chan.recv_ok
+_send_func = Chan.send
+_nil_funcs = {NilChan.recv, NilChan.recv_ok, NilChan.send}
+
+
+def _parse(cases: tuple[Any, ...]) -> tuple[list[tuple[Chan[Any], int, Any, int]], int]:
+    """(channel, kind, value, index) for each non-nil case, and the default's index or -1."""
+    scases: list[tuple[Chan[Any], int, Any, int]] = []
+    dflt = -1
+    for i, case in enumerate(cases):
+        if case is default:
+            if dflt >= 0:
+                raise ValueError("select: multiple defaults")
+            dflt = i
+            continue
+        if type(case) is tuple:
+            if len(case) != 2:
+                raise TypeError(f"select: case {i}: a send case is (ch.send, value)")
+            m, v = case
+            fn = getattr(m, "__func__", None)
+            c = getattr(m, "__self__", None)
+            if fn is _send_func:
+                scases.append((c, SEND, v, i))
+                continue
+            if fn in _nil_funcs:
+                continue
+            raise TypeError(f"select: case {i}: a send case is (ch.send, value)")
+        fn = getattr(case, "__func__", None)
+        c = getattr(case, "__self__", None)
+        if fn is _recv_func:
+            scases.append((c, RECV, None, i))
+        elif fn is _recv_ok_func:
+            scases.append((c, RECV_OK, None, i))
+        elif fn in _nil_funcs:
+            continue
+        else:
+            raise TypeError(
+                f"select: case {i}: expected ch.recv, ch.recv_ok, (ch.send, v) or gort.default, "
+                f"not {case!r}"
+            )
+    return scases, dflt
+
+
+def _lockall(chans: list[Chan[Any]]) -> None:
+    for c in chans:
+        c.lock.acquire()
+
+
+def _unlockall(chans: list[Chan[Any]]) -> None:
+    for c in chans:
+        c.lock.release()
+
+
+def _selunlock(gp: G, chans: Any) -> bool:
+    for c in chans:
+        c.lock.release()
+    return True
+
+
+def _result(kind: int, v: Any, ok: bool) -> Any:
+    if kind == RECV:
+        return v
+    if kind == RECV_OK:
+        return (v, ok)
+    return None
+
+
+@types.coroutine
+def selectgo(cases: tuple[Any, ...]) -> Generator[int, Any, tuple[int, Any]]:
+    scases, dflt = _parse(cases)
+    n = len(scases)
+    if n == 0:
+        if dflt >= 0:
+            return dflt, None
+        yield from _park_forever(waitReasonSelectNoCases)
+    # poll order: a random permutation
+    if n == 1:
+        order = scases
+    elif n == 2:
+        order = scases if _getrandbits(1) else [scases[1], scases[0]]
+    else:
+        order = list(scases)
+        for i in range(n - 1, 0, -1):
+            j = _getrandbits(32) % (i + 1)
+            order[i], order[j] = order[j], order[i]
+    # lock order: distinct channels sorted by identity
+    if n == 1:
+        chans = [scases[0][0]]
+    else:
+        seen: dict[int, Chan[Any]] = {}
+        for sc in scases:
+            seen[id(sc[0])] = sc[0]
+        chans = [seen[k] for k in sorted(seen)]
+    _lockall(chans)
+    # pass 1: a ready case, in poll order
+    for c, kind, v, idx in order:
+        if kind == SEND:
+            if c.closed:
+                _unlockall(chans)
+                raise Panic("send on closed channel")
+            sg = dequeue(c.recvq)
+            if sg is not None:
+                sg.elem = v
+                sg.success = True
+                sg.g.param = sg
+                _unlockall(chans)
+                _goready(sg.g)
+                return idx, None
+            if len(c.buf) < c.dataqsiz:
+                c.buf.append(v)
+                _unlockall(chans)
+                return idx, None
+        else:
+            sg = dequeue(c.sendq)
+            if sg is not None:
+                if c.dataqsiz == 0:
+                    rv = sg.elem
+                else:
+                    rv = c.buf.popleft()
+                    c.buf.append(sg.elem)
+                sg.success = True
+                sg.g.param = sg
+                _unlockall(chans)
+                _goready(sg.g)
+                return idx, _result(kind, rv, True)
+            if c.buf:
+                rv = c.buf.popleft()
+                _unlockall(chans)
+                return idx, _result(kind, rv, True)
+            if c.closed:
+                _unlockall(chans)
+                return idx, _result(kind, None, False)
+    if dflt >= 0:
+        _unlockall(chans)
+        return dflt, None
+    # pass 2: queue on every channel and park
+    mp: M = _tls.m
+    gp = mp.curg
+    if gp is None:
+        _unlockall(chans)
+        raise RuntimeError("gort.select outside a goroutine")
+    gp.param = None
+    gp.selectdone = {0: True}
+    sgs: list[sudog] = []
+    for c, kind, v, idx in scases:
+        sg = sudog(gp, v, c, True, idx)
+        sgs.append(sg)
+        if kind == SEND:
+            c.sendq.append(sg)
+        else:
+            c.recvq.append(sg)
+    gp.waitreason = waitReasonSelect
+    mp.waitlock = chans
+    mp.waitunlockf = _selunlock
+    yield TRAP_PARK
+    # pass 3: dequeue the losers
+    won: sudog = gp.param
+    gp.param = None
+    _lockall(chans)
+    for sg in sgs:
+        if sg is won:
+            continue
+        q = sg.c.sendq if scases[sgs.index(sg)][1] == SEND else sg.c.recvq
+        try:
+            q.remove(sg)
+        except ValueError:
+            pass
+    _unlockall(chans)
+    kind = scases[sgs.index(won)][1]
+    if kind == SEND:
+        if not won.success:
+            raise Panic("send on closed channel")
+        return won.caseidx, None
+    return won.caseidx, _result(kind, won.elem, won.success)
