@@ -115,7 +115,8 @@ class Chan(Generic[T]):
         return len(self.buf)
 
     def __repr__(self) -> str:
-        return f"<gort.Chan cap={self.dataqsiz} len={len(self.buf)}{' closed' if self.closed else ''}>"
+        closed = " closed" if self.closed else ""
+        return f"<gort.Chan cap={self.dataqsiz} len={len(self.buf)}{closed}>"
 
     # -- send
     @types.coroutine
@@ -148,7 +149,13 @@ class Chan(Generic[T]):
         if gp is None:
             lock.release()
             raise RuntimeError("gort: channel send outside a goroutine")
-        mysg = sudog(gp, v, self, False, 0)
+        mysg = gp.sg
+        if mysg is None:
+            mysg = gp.sg = sudog(gp, v, self, False, 0)
+        else:
+            mysg.elem = v
+            mysg.c = self
+            mysg.success = False
         self.sendq.append(mysg)
         gp.waitreason = waitReasonChanSend
         mp.waitlock = lock
@@ -210,7 +217,13 @@ class Chan(Generic[T]):
         if gp is None:
             lock.release()
             raise RuntimeError("gort: channel receive outside a goroutine")
-        mysg = sudog(gp, None, self, False, 0)
+        mysg = gp.sg
+        if mysg is None:
+            mysg = gp.sg = sudog(gp, None, self, False, 0)
+        else:
+            mysg.elem = None
+            mysg.c = self
+            mysg.success = False
         self.recvq.append(mysg)
         gp.waitreason = waitReasonChanReceive
         mp.waitlock = lock
@@ -252,7 +265,13 @@ class Chan(Generic[T]):
         if gp is None:
             lock.release()
             raise RuntimeError("gort: channel receive outside a goroutine")
-        mysg = sudog(gp, None, self, False, 0)
+        mysg = gp.sg
+        if mysg is None:
+            mysg = gp.sg = sudog(gp, None, self, False, 0)
+        else:
+            mysg.elem = None
+            mysg.c = self
+            mysg.success = False
         self.recvq.append(mysg)
         gp.waitreason = waitReasonChanReceive
         mp.waitlock = lock
@@ -319,10 +338,10 @@ class _ChanIter(Generic[T]):
 
     @types.coroutine
     def __anext__(self) -> Generator[int, Any, T]:
-        v, ok = yield from self.c.recv_ok()  # type: ignore[misc]
+        v, ok = yield from self.c.recv_ok()
         if not ok:
             raise StopAsyncIteration
-        return v  # type: ignore[no-any-return]
+        return v  # type: ignore[return-value]
 
 
 class NilChan(Chan[Any]):

@@ -79,13 +79,14 @@ from .runq import (
     runqempty,
     runqget,
     runqput,
+    runqputslow,
     runqsteal,
 )
 from .runtime2 import (
-    _GoidCacheBatch,
     GFREE_KEEP_LOCAL,
     GFREE_MAX_LOCAL,
     MAX_MCOUNT,
+    RUNQ_SIZE,
     SCHED_GLOBAL_EVERY,
     STEAL_TRIES,
     TRAP_EXITSYSCALL,
@@ -103,6 +104,7 @@ from .runtime2 import (
     Sched,
     _Gdead,
     _Gidle,
+    _GoidCacheBatch,
     _Grunnable,
     _Grunning,
     _Gsyscall,
@@ -148,7 +150,7 @@ def getm() -> M | None:
 
 
 def getg() -> G | None:
-    mp = getattr(_tls, "m", None)
+    mp: M | None = getattr(_tls, "m", None)
     if mp is None:
         return None
     return mp.curg
@@ -184,11 +186,27 @@ def parse_debug(env: str | None) -> None:
 # Goroutine creation: newproc, newproc1, gfget, gfput, malg
 
 
+_FunctionType = types.FunctionType
+_MethodType = types.MethodType
+
+
 def _is_coroutine_function(fn: Any) -> bool:
-    code = getattr(fn, "__code__", None)
-    if code is not None and type(code) is types.CodeType:
-        return bool(code.co_flags & _CO_COROUTINE)
+    t = type(fn)
+    if t is _FunctionType:
+        return bool(fn.__code__.co_flags & _CO_COROUTINE)
+    if t is _MethodType:
+        f = fn.__func__
+        if type(f) is _FunctionType:
+            return bool(f.__code__.co_flags & _CO_COROUTINE)
     return inspect.iscoroutinefunction(fn)
+
+
+def _malg_dead(s: Sched) -> G:
+    """malg + _Gidle -> _Gdead + allgadd."""
+    newg = G()
+    newg.status = _Gdead  # casgstatus(_Gidle, _Gdead): a fresh G is _Gidle
+    s.allgs.append(newg)  # list.append is atomic: no lock needed
+    return newg
 
 
 def malg() -> G:
@@ -199,15 +217,22 @@ def malg() -> G:
 def gfget(s: Sched, pp: P) -> G | None:
     """A dead G from ``pp``'s free list, refilling it from the global list (up to 32)."""
     gf = pp.gfree
-    if not gf and s.gfree:
+    if gf:
+        try:
+            return gf.pop()
+        except IndexError:  # emptied by another M sharing a P that sysmon retook
+            return None
+    if s.gfree:
         with s.lock:
             sg = s.gfree
             while sg and len(gf) < GFREE_KEEP_LOCAL:
                 gf.append(sg.pop())
-    try:
-        return gf.pop()
-    except IndexError:
-        return None
+        if gf:
+            try:
+                return gf.pop()
+            except IndexError:
+                return None
+    return None
 
 
 def gfput(s: Sched, pp: P, gp: G) -> None:
@@ -217,33 +242,41 @@ def gfput(s: Sched, pp: P, gp: G) -> None:
     gf = pp.gfree
     gf.append(gp)
     if len(gf) >= GFREE_MAX_LOCAL:
-        moved: list[G] = []
-        while len(gf) >= GFREE_KEEP_LOCAL:
-            try:
-                moved.append(gf.pop())
-            except IndexError:
-                break
-        with s.lock:
-            s.gfree.extend(moved)
+        _gfput_spill(s, pp)
+
+
+def _gfput_spill(s: Sched, pp: P) -> None:
+    gf = pp.gfree
+    moved: list[G] = []
+    while len(gf) >= GFREE_KEEP_LOCAL:
+        try:
+            moved.append(gf.pop())
+        except IndexError:
+            break
+    with s.lock:
+        s.gfree.extend(moved)
 
 
 def _newgoid(s: Sched, pp: P) -> int:
     cache = pp.goidcache
-    try:
-        return cache.popleft()
-    except IndexError:
-        with s.lock:
-            base = s.goidgen
-            s.goidgen = base + _GoidCacheBatch
-        cache.extend(range(base + 2, base + _GoidCacheBatch + 1))
-        return base + 1
+    if cache:
+        try:
+            return cache.popleft()
+        except IndexError:
+            pass
+    # refill: the P takes the next block of 16 from the global counter
+    with s.lock:
+        base = s.goidgen
+        s.goidgen = base + _GoidCacheBatch
+    cache.extend(range(base + 2, base + _GoidCacheBatch + 1))
+    return base + 1
 
 
 def _save_ancestors(callergp: G | None, frame: Any) -> Any:
     n = debug_tracebackancestors
     if n <= 0 or callergp is None or callergp.goid == 0:
         return None
-    pcs = []
+    pcs: list[tuple[Any, int]] = []
     f = frame
     while f is not None and len(pcs) < 50:
         if not _is_runtime_frame(f):
@@ -258,7 +291,7 @@ _RUNTIME_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _is_runtime_frame(f: Any) -> bool:
-    return f.f_code.co_filename.startswith(_RUNTIME_DIR)
+    return bool(f.f_code.co_filename.startswith(_RUNTIME_DIR))
 
 
 def newproc1(
@@ -273,47 +306,46 @@ def newproc1(
     """Make a runnable G that will run ``fn(*args, **kwargs)`` (Go's newproc1)."""
     if fn is None:
         raise TypeError("go of nil func value")
+    # gostartcallfn: the call is prepared but not started (done first, so that a
+    # bad function value fails before a G is taken)
+    if type(fn) is CoroutineType:
+        if args or kwargs:
+            raise TypeError("go: a coroutine object takes no arguments")
+        coro: Any = fn
+        plain = None
+    elif _is_coroutine_function(fn):
+        coro = fn(*args, **kwargs) if kwargs else fn(*args)
+        plain = None
+    elif callable(fn):
+        coro = None
+        plain = fn
+    else:
+        raise TypeError(f"go: {type(fn).__name__!r} object is not callable")
     newg = gfget(s, pp)
     if newg is None:
         newg = malg()
         casgstatus(newg, _Gidle, _Gdead)
-        with s.lock:
-            s.allgs.append(newg)
-    elif newg.status != _Gdead:
+        s.allgs.append(newg)  # list.append is atomic: no lock needed
+    if newg.status != _Gdead:
         raise throw("newproc1: new g is not Gdead")
-    # gostartcallfn: the call is prepared but not started
-    if type(fn) is CoroutineType:
-        if args or kwargs:
-            raise TypeError("go: a coroutine object takes no arguments")
-        newg.coro = fn
-        newg.fn = None
-        newg.startpc = fn
-    elif not callable(fn):
-        raise TypeError(f"go: {type(fn).__name__!r} object is not callable")
-    elif _is_coroutine_function(fn):
-        newg.coro = fn(*args, **kwargs) if kwargs else fn(*args)
-        newg.fn = None
-        newg.startpc = fn
-    else:
-        newg.coro = None
-        newg.fn = fn
+    newg.coro = coro
+    if plain is not None:
+        newg.fn = plain
         newg.args = args
         newg.kwargs = kwargs
-        newg.startpc = fn
+    newg.startpc = fn
     if callergp is not None:
         newg.parent_goid = callergp.goid
         newg.labels = callergp.labels
     else:
         newg.parent_goid = 0
-        newg.labels = None
     if frame is not None:
         newg.gopc = (frame.f_code, frame.f_lineno)
         if debug_tracebackancestors > 0:
             newg.ancestors = _save_ancestors(callergp, frame)
     else:
         newg.gopc = None
-    newg.preempt = False
-    casgstatus(newg, _Gdead, _Grunnable)
+    newg.status = _Grunnable  # casgstatus(newg, _Gdead, _Grunnable), checked above
     newg.goid = _newgoid(s, pp)
     if tracer is not None:
         tracer.go_create(newg, callergp)
@@ -327,20 +359,72 @@ def newproc(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None, frame
         if fn is None:
             raise TypeError("go of nil func value")
         raise RuntimeError("gort: go() called with no runtime running (use gort.run)")
-    mp = getattr(_tls, "m", None)
-    pp = mp.p if mp is not None else None
+    try:
+        mp = _tls.m
+        pp = mp.p
+    except AttributeError:  # a foreign OS thread
+        mp = pp = None
     if pp is None:
         # A foreign OS thread, or an M whose P was taken from it: the new G goes to
         # the global queue and an idle P is woken for it.
-        ppx = s.allp[0]
-        newg = newproc1(s, ppx, fn, args, kwargs, mp.curg if mp is not None else None, frame)
+        newg = newproc1(s, s.allp[0], fn, args, kwargs, mp.curg if mp is not None else None, frame)
         with s.lock:
             globrunqput(s, newg)
         wakep(s)
         return
-    newg = newproc1(s, pp, fn, args, kwargs, mp.curg, frame)  # type: ignore[union-attr]
-    _ready_on(s, mp, pp, newg)  # type: ignore[arg-type]
-    if s.main_started:
+    # --- newproc1, inlined for the common case (a function, a free G or a new one)
+    t = type(fn)
+    if t is _FunctionType and not debug_tracebackancestors and tracer is None:
+        if fn.__code__.co_flags & _CO_COROUTINE:
+            coro: Any = fn(*args, **kwargs) if kwargs else fn(*args)
+        else:
+            coro = None
+        gf = pp.gfree
+        if gf:
+            try:
+                newg = gf.pop()
+            except IndexError:
+                newg = gfget(s, pp) or _malg_dead(s)
+        else:
+            newg = gfget(s, pp) or _malg_dead(s)
+        if newg.status != _Gdead:
+            raise throw("newproc1: new g is not Gdead")
+        if coro is None:
+            newg.fn = fn
+            newg.args = args
+            newg.kwargs = kwargs
+        else:
+            newg.coro = coro
+        newg.startpc = fn
+        callergp = mp.curg
+        if callergp is not None:
+            newg.parent_goid = callergp.goid
+            if callergp.labels is not None:
+                newg.labels = callergp.labels
+        else:
+            newg.parent_goid = 0
+        newg.gopc = (frame.f_code, frame.f_lineno) if frame is not None else None
+        newg.status = _Grunnable
+        cache = pp.goidcache
+        newg.goid = cache.popleft() if len(cache) > 1 else _newgoid(s, pp)
+    else:
+        newg = newproc1(s, pp, fn, args, kwargs, mp.curg, frame)
+    if debug_randomize:
+        _ready_on(s, mp, pp, newg)
+    else:
+        # runqput(pp, newg, next=True), inlined
+        rn = pp.runnext
+        old = rn.pop(0, None)
+        rn[0] = newg
+        if old is not None:
+            q = pp.runq
+            if len(q) < RUNQ_SIZE:
+                q.append(old)
+            else:
+                runqputslow(s, pp, old)
+        if mp.p is not pp:
+            _rescue_idle_p(s, pp)
+    if s.npidle and not s.nmspinning and s.main_started:
         wakep(s)
 
 
@@ -373,27 +457,43 @@ def _rescue_idle_p(s: Sched, pp: P) -> None:
 def goready(gp: G) -> None:
     """Make waiting ``gp`` runnable, in the current P's runnext (Go's goready/ready).
 
-    Called by the waker with the lock of the object ``gp`` waited on still held
-    (or after taking ``gp`` off that object's wait queue under its lock).
+    Called by the waker after taking ``gp`` off the wait queue of the object it
+    waited on, under that object's lock (the lock may be released already).
+    This is the hot path of every hand-off: runqput is inlined.
     """
-    s = sched
-    assert s is not None
     if gp.status != _Gwaiting:
         raise throw(f"bad g->status in ready (goroutine {gp.goid}, status {gp.status})")
     gp.status = _Grunnable
-    gp.waitreason = waitReasonZero
     if tracer is not None:
         tracer.go_unblock(gp)
-    mp = getattr(_tls, "m", None)
-    pp = mp.p if mp is not None else None
-    if pp is None:
-        with s.lock:
-            globrunqput(s, gp)
-        wakep(s)
-        return
-    _ready_on(s, mp, pp, gp)  # type: ignore[arg-type]
-    if s.npidle and not s.nmspinning:
-        wakep(s)
+    s = sched
+    try:
+        mp = _tls.m
+        pp = mp.p
+    except AttributeError:  # a foreign thread
+        mp = pp = None
+    if pp is None or debug_randomize:
+        if pp is None:
+            with s.lock:  # type: ignore[union-attr]
+                globrunqput(s, gp)  # type: ignore[arg-type]
+            wakep(s)  # type: ignore[arg-type]
+            return
+        _ready_on(s, mp, pp, gp)  # type: ignore[arg-type]
+    else:
+        # runqput(pp, gp, next=True), inlined
+        rn = pp.runnext
+        old = rn.pop(0, None)
+        rn[0] = gp
+        if old is not None:
+            q = pp.runq
+            if len(q) < RUNQ_SIZE:
+                q.append(old)
+            else:
+                runqputslow(s, pp, old)  # type: ignore[arg-type]
+        if mp.p is not pp:  # sysmon took the P meanwhile: do not strand gp
+            _rescue_idle_p(s, pp)  # type: ignore[arg-type]
+    if s.npidle and not s.nmspinning:  # type: ignore[union-attr]
+        wakep(s)  # type: ignore[arg-type]
 
 
 def ready_global(gp: G) -> None:
@@ -661,8 +761,12 @@ def _fatal_runtime_error(s: Sched, e: BaseException) -> None:
 def schedule(s: Sched, mp: M) -> None:
     """One M's scheduler loop (Go's schedule + execute + the trap handlers).
 
-    Returns when the runtime is exiting, or when this M should leave.
+    Returns when the runtime is exiting. This is the hottest loop of gort:
+    every switch between goroutines runs one iteration, so the common path
+    (runnext or local queue -> send -> park) is kept inline.
     """
+    ts_due = _timers.due
+    check_timers = _timers.check_timers
     while True:
         if s.exiting:
             return
@@ -675,29 +779,27 @@ def schedule(s: Sched, mp: M) -> None:
             if not stopm(s, mp):
                 return
             continue
-        # --- pick a G: the global queue every 61 ticks (fairness), runnext, local,
-        # then find_runnable.
+        # --- pick a G: the global queue every 61 ticks (fairness), due timers,
+        # runnext, the local queue, then find_runnable (which may block).
         gp: G | None = None
         inherit = False
         if pp.schedtick % SCHED_GLOBAL_EVERY == 0 and s.runq:
             with s.lock:
                 gp = globrunqget(s, pp, 1)
         if gp is None:
+            if pp.timers.heap and ts_due(pp):
+                check_timers(s, pp)
             gp = pp.runnext.pop(0, None)
             if gp is not None:
                 inherit = True
-                if pp.timers is not None and pp.timers.heap and _timers.due(pp):
-                    _timers.check_timers(s, pp)
             else:
                 try:
                     gp = pp.runq.popleft()
-                    if pp.timers is not None and pp.timers.heap and _timers.due(pp):
-                        _timers.check_timers(s, pp)
                 except IndexError:
                     gp, inherit = find_runnable(s, mp)
                     if gp is None:
                         return
-                    pp = mp.p  # type: ignore[assignment]
+                    pp = mp.p
                     assert pp is not None
         if mp.spinning:
             resetspinning(s, mp)
@@ -705,19 +807,19 @@ def schedule(s: Sched, mp: M) -> None:
         if gp.status != _Grunnable:
             raise throw(f"execute: bad g status {gp.status} for goroutine {gp.goid}")
         gp.status = _Grunning
-        gp.m = mp
         mp.curg = gp
         if not inherit or gp.preempt:
             pp.schedtick += 1
         if tracer is not None:
             tracer.go_start(gp, pp, mp)
-        coro = gp.coro
         try:
+            coro = gp.coro
             if coro is None:
-                _run_plain(s, mp, gp)
-                trap = 0
-                coro = gp.coro
-            if coro is not None:
+                if _run_plain(gp):
+                    trap = gp.coro.send(None)
+                else:
+                    trap = 0
+            else:
                 trap = coro.send(None)
         except StopIteration as stop:
             goexit0(s, mp, gp, stop.value)
@@ -733,31 +835,33 @@ def schedule(s: Sched, mp: M) -> None:
             mp.curg = None
             fatalpanic(s, gp, e)
             return
-        if trap == 0:  # a plain callable finished
-            goexit0(s, mp, gp, None)
-            continue
         # --- the trap handlers (Go's park_m, gosched_m, ...)
-        mp.curg = None
-        gp.m = None
         if trap == TRAP_PARK:
+            mp.curg = None
             if gp.status != _Grunning:
                 raise throw("gopark: bad g status")
             gp.status = _Gwaiting
             if tracer is not None:
                 tracer.go_block(gp, pp)
             f = mp.waitunlockf
-            lk = mp.waitlock
-            if f is not None:
+            if f is None:
+                lk = mp.waitlock
+                if lk is not None:
+                    mp.waitlock = None
+                    lk.release()
+            else:
+                lk = mp.waitlock
                 mp.waitunlockf = None
                 mp.waitlock = None
                 if not f(gp, lk):
                     # the park was cancelled: run gp again at once
                     gp.status = _Grunnable
                     runqput(s, pp, gp, True)
-            elif lk is not None:
-                mp.waitlock = None
-                lk.release()
+        elif trap == 0:  # a plain callable finished
+            goexit0(s, mp, gp, None)
+            continue
         elif trap == TRAP_GOSCHED or trap == TRAP_PREEMPT:
+            mp.curg = None
             casgstatus(gp, _Grunning, _Grunnable)
             gp.preempt = False
             if tracer is not None:
@@ -767,6 +871,7 @@ def schedule(s: Sched, mp: M) -> None:
             if s.main_started:
                 wakep(s)
         elif trap == TRAP_YIELD:
+            mp.curg = None
             casgstatus(gp, _Grunning, _Grunnable)
             if tracer is not None:
                 tracer.go_stop(gp, pp, True)
@@ -779,13 +884,17 @@ def schedule(s: Sched, mp: M) -> None:
             exitsyscall0(s, mp, gp)
             continue
         else:
-            raise throw(f"schedule: goroutine {gp.goid} yielded {trap!r} to the scheduler "
-                        "(awaited a foreign awaitable? goroutines may only await gort)")
+            mp.curg = None
+            raise throw(
+                f"schedule: goroutine {gp.goid} yielded {trap!r} to the scheduler "
+                "(awaited a foreign awaitable? goroutines may only await gort operations)"
+            )
         if mp.p is not pp:
             _lost_p(s, mp)
 
 
-def _run_plain(s: Sched, mp: M, gp: G) -> None:
+def _run_plain(gp: G) -> bool:
+    """Run a plain-callable goroutine's function; True if it returned a coroutine to run."""
     fn = gp.fn
     assert fn is not None
     kw = gp.kwargs
@@ -795,6 +904,8 @@ def _run_plain(s: Sched, mp: M, gp: G) -> None:
     gp.kwargs = None
     if type(r) is CoroutineType:  # a callable that returned a coroutine: run it here
         gp.coro = r
+        return True
+    return False
 
 
 def _lost_p(s: Sched, mp: M) -> None:
@@ -824,21 +935,26 @@ def goexit0(s: Sched, mp: M, gp: G, result: Any, goexited: bool = False) -> None
         return
     if tracer is not None:
         tracer.go_end(gp)
-    casgstatus(gp, _Grunning, _Gdead)
-    gp.m = None
+    if gp.status != _Grunning:
+        raise throw(f"goexit0: bad g status {gp.status}")
+    gp.status = _Gdead  # gdestroy: drop what the goroutine referenced
     gp.coro = None
-    gp.fn = None
-    gp.args = ()
-    gp.kwargs = None
-    gp.waitreason = waitReasonZero
-    gp.labels = None
     gp.param = None
-    gp.timer = None
-    gp.ancestors = None
     gp.preempt = False
+    if gp.labels is not None:
+        gp.labels = None
+    if gp.ancestors is not None:
+        gp.ancestors = None
+    if gp.fn is not None:
+        gp.fn = None
+        gp.args = ()
+        gp.kwargs = None
     pp = mp.p
     if pp is not None:
-        gfput(s, pp, gp)
+        gf = pp.gfree  # gfput, inlined
+        gf.append(gp)
+        if len(gf) >= GFREE_MAX_LOCAL:
+            _gfput_spill(s, pp)
         if pp is not mp.p:
             _lost_p(s, mp)
     else:

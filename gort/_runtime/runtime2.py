@@ -129,7 +129,8 @@ def casgstatus(gp: G, oldval: int, newval: int) -> None:
     if gp.status != oldval or (oldval, newval) not in G_TRANSITIONS:
         raise throw(
             f"casgstatus: bad incoming values: goroutine {gp.goid} "
-            f"oldval={GSTATUS_NAMES.get(oldval, oldval)} newval={GSTATUS_NAMES.get(newval, newval)} "
+            f"oldval={GSTATUS_NAMES.get(oldval, oldval)} "
+            f"newval={GSTATUS_NAMES.get(newval, newval)} "
             f"(status is {GSTATUS_NAMES.get(gp.status, gp.status)})"
         )
     gp.status = newval
@@ -224,6 +225,10 @@ TRAP_YIELD: Final = 5  # goyield: to the tail of the local run queue
 # The three structures
 
 
+# an ancestor saved with GORTDEBUG=tracebackancestors: (goid, gopc, frames)
+Ancestor = tuple[int, "tuple[CodeType, int] | None", "list[tuple[CodeType, int]]"]
+
+
 class G:
     """A goroutine (Go's ``runtime.g``)."""
 
@@ -251,6 +256,7 @@ class G:
         "lockedm",
         "runnable_since",
         "tracing",
+        "sg",  # this G's cached sudog for plain (non-select) channel waits
     )
 
     def __init__(self) -> None:
@@ -266,7 +272,7 @@ class G:
         self.parent_goid = 0
         self.gopc: tuple[CodeType, int] | None = None
         self.startpc: Any = None
-        self.ancestors: list[tuple[int, tuple[CodeType, int] | None, list[tuple[CodeType, int]]]] | None = None
+        self.ancestors: list[Ancestor] | None = None
         self.labels: Any = None
         self.preempt = False
         self.issystem = False
@@ -277,6 +283,7 @@ class G:
         self.lockedm: M | None = None
         self.runnable_since = 0.0
         self.tracing = False
+        self.sg: Any = None
 
     def __repr__(self) -> str:
         return f"<G {self.goid} {GSTATUS_NAMES.get(self.status)} {self.waitreason!r}>"
@@ -301,6 +308,7 @@ class P:
         "sysmon_syscallwhen",
         "timers",  # per-P timer heap (timers.py)
         "link",
+        "sysmon_fp",  # sysmon's last view of this P's activity (sysmon.py)
     )
 
     def __init__(self, pid: int) -> None:
@@ -319,6 +327,7 @@ class P:
         self.sysmon_syscallwhen = 0
         self.timers: Any = None
         self.link: P | None = None
+        self.sysmon_fp: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     def __repr__(self) -> str:
         return f"<P{self.id} {PSTATUS_NAMES.get(self.status)} runq={len(self.runq)}>"

@@ -56,9 +56,9 @@ _send_func = Chan.send
 _nil_funcs = {NilChan.recv, NilChan.recv_ok, NilChan.send}
 
 
-def _parse(cases: tuple[Any, ...]) -> tuple[list[tuple[Chan[Any], int, Any, int]], int]:
+def _parse(cases: tuple[Any, ...]) -> tuple[list[tuple[Any, int, Any, int]], int]:
     """(channel, kind, value, index) for each non-nil case, and the default's index or -1."""
-    scases: list[tuple[Chan[Any], int, Any, int]] = []
+    scases: list[tuple[Any, int, Any, int]] = []
     dflt = -1
     for i, case in enumerate(cases):
         if case is default:

@@ -109,8 +109,18 @@ def retake(s: Sched, now: int) -> int:
                 continue
             if not gp.preempt:
                 gp.preempt = True  # preemptone: honoured at the next scheduling point
+                pp.sysmon_fp = _activity(s, pp)
                 continue
             if running < 2 * FORCE_PREEMPT_NS:
+                continue
+            # A goroutine that keeps calling into the runtime without blocking (go,
+            # readying others) is not stuck in Python code: leave its P alone. The
+            # fingerprint is read from fields those calls write anyway, so the hot
+            # path pays nothing for this check.
+            fp = _activity(s, pp)
+            if fp != pp.sysmon_fp:
+                pp.sysmon_fp = fp
+                pp.sysmon_schedwhen = now - FORCE_PREEMPT_NS
                 continue
             has_work = not runqempty(pp) or s.gcwaiting or _timers.due(pp) or bool(s.runq)
             if not has_work:
@@ -158,6 +168,11 @@ def retake(s: Sched, now: int) -> int:
     return n
 
 
+def _activity(s: Sched, pp: Any) -> tuple[int, int, int, int]:
+    rn = pp.runnext.get(0)
+    return (s.goidgen, len(pp.goidcache), id(rn), len(pp.runq))
+
+
 def schedtrace(s: Sched, detailed: bool, out: Any = None) -> None:
     """Print Go's ``SCHED`` line (and with ``detailed``, one line per P, M and G)."""
     if out is None:
@@ -193,8 +208,8 @@ def schedtrace(s: Sched, detailed: bool, out: Any = None) -> None:
                 "lockedg=nil\n"
             )
         for gp in list(s.allgs):
-            m = gp.m.id if gp.m is not None else "nil"
-            line += f"  G{gp.goid}: status={gp.status}({gp.waitreason}) m={m} lockedm=nil\n"
+            gm = gp.m.id if gp.m is not None else "nil"
+            line += f"  G{gp.goid}: status={gp.status}({gp.waitreason}) m={gm} lockedm=nil\n"
         out.write(line)
     else:
         line += " [" + " ".join(str(len(pp.runq)) for pp in s.allp) + "]\n"

@@ -7,9 +7,9 @@ Each goroutine prints as::
 
     goroutine 7 [chan receive]:
     worker(...)
-    	/path/prog.py:12
+    \t/path/prog.py:12
     created by main in goroutine 1
-    	/path/prog.py:20
+    \t/path/prog.py:20
 
 Frames are the Python frames of the goroutine's coroutine stack, innermost
 first; frames inside gort itself are hidden, as Go hides unexported runtime
@@ -78,10 +78,12 @@ def _live_frames(frame: FrameType | None) -> list[tuple[CodeType, int, str]]:
 
 def _format_frames(frames: list[tuple[CodeType, int, str]]) -> list[str]:
     lines: list[str] = []
-    shown = [fr for fr in frames if not fr[0].co_filename.startswith(proc._RUNTIME_DIR)]
+    shown: list[tuple[CodeType, int, str] | None] = [
+        fr for fr in frames if not fr[0].co_filename.startswith(proc._RUNTIME_DIR)
+    ]
     if len(shown) > 100:
         elided = len(shown) - 100
-        shown = shown[:50] + [None] + shown[-50:]  # type: ignore[list-item]
+        shown = shown[:50] + [None] + shown[-50:]
     else:
         elided = 0
     for fr in shown:
