@@ -340,7 +340,7 @@ def newproc1(
     else:
         newg.parent_goid = 0
     if frame is not None:
-        newg.gopc = (frame.f_code, frame.f_lineno)
+        newg.gopc = (frame.f_code, frame.f_lasti)
         if debug_tracebackancestors > 0:
             newg.ancestors = _save_ancestors(callergp, frame)
     else:
@@ -403,7 +403,7 @@ def newproc(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None, frame
                 newg.labels = callergp.labels
         else:
             newg.parent_goid = 0
-        newg.gopc = (frame.f_code, frame.f_lineno) if frame is not None else None
+        newg.gopc = (frame.f_code, frame.f_lasti) if frame is not None else None
         newg.status = _Grunnable
         cache = pp.goidcache
         newg.goid = cache.popleft() if len(cache) > 1 else _newgoid(s, pp)
@@ -808,15 +808,25 @@ def schedule(s: Sched, mp: M) -> None:
             raise throw(f"execute: bad g status {gp.status} for goroutine {gp.goid}")
         gp.status = _Grunning
         mp.curg = gp
-        if not inherit or gp.preempt:
+        if gp.preempt:  # sysmon asked for a new time slice
+            gp.preempt = False
+            pp.schedtick += 1
+        elif not inherit:
             pp.schedtick += 1
         if tracer is not None:
             tracer.go_start(gp, pp, mp)
         try:
             coro = gp.coro
-            if coro is None:
-                if _run_plain(gp):
-                    trap = gp.coro.send(None)
+            if coro is None:  # a plain callable: run it to completion on this M
+                fn = gp.fn
+                kw = gp.kwargs
+                r = fn(*gp.args, **kw) if kw else fn(*gp.args)  # type: ignore[misc]
+                if type(r) is CoroutineType:  # it returned a coroutine: run that here
+                    gp.fn = None
+                    gp.args = ()
+                    gp.kwargs = None
+                    gp.coro = r
+                    trap = r.send(None)
                 else:
                     trap = 0
             else:
@@ -891,21 +901,6 @@ def schedule(s: Sched, mp: M) -> None:
             )
         if mp.p is not pp:
             _lost_p(s, mp)
-
-
-def _run_plain(gp: G) -> bool:
-    """Run a plain-callable goroutine's function; True if it returned a coroutine to run."""
-    fn = gp.fn
-    assert fn is not None
-    kw = gp.kwargs
-    r = fn(*gp.args, **kw) if kw else fn(*gp.args)
-    gp.fn = None
-    gp.args = ()
-    gp.kwargs = None
-    if type(r) is CoroutineType:  # a callable that returned a coroutine: run it here
-        gp.coro = r
-        return True
-    return False
 
 
 def _lost_p(s: Sched, mp: M) -> None:

@@ -74,6 +74,18 @@ class ExitProgram(BaseException):  # noqa: N818
         self.code = code
 
 
+def gopc_line(code: CodeType, lasti: int) -> int:
+    """The source line of byte offset ``lasti`` in ``code`` (Go's funcline for a gopc).
+
+    ``newproc`` records the creating frame's ``f_lasti``, which is cheaper to read
+    than ``f_lineno``; the line is worked out only when a dump asks for it.
+    """
+    for start, end, line in code.co_lines():
+        if start <= lasti < end and line is not None:
+            return line
+    return code.co_firstlineno
+
+
 def throw(msg: str) -> FatalError:
     """Go's ``throw``: a broken runtime invariant. Returns the error to raise."""
     return FatalError(msg)
@@ -243,7 +255,7 @@ class G:
         "waitreason",
         "waitsince",
         "parent_goid",
-        "gopc",  # (code, lineno) of the `go` statement: Go's gopc
+        "gopc",  # (code, byte offset) of the `go` statement: Go's gopc (see gopc_line)
         "startpc",  # the entry function (Go's startpc)
         "ancestors",
         "labels",

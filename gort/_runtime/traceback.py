@@ -27,7 +27,17 @@ from types import CodeType, FrameType
 from typing import Any
 
 from . import proc
-from .runtime2 import GSTATUS_WORDS, G, Sched, _Gdead, _Gidle, _Grunning, _Gsyscall, _Gwaiting
+from .runtime2 import (
+    GSTATUS_WORDS,
+    G,
+    Sched,
+    _Gdead,
+    _Gidle,
+    _Grunning,
+    _Gsyscall,
+    _Gwaiting,
+    gopc_line,
+)
 
 
 def _qualname(code: CodeType) -> str:
@@ -69,7 +79,7 @@ def _live_frames(frame: FrameType | None) -> list[tuple[CodeType, int, str]]:
     out: list[tuple[CodeType, int, str]] = []
     f = frame
     while f is not None:
-        if f.f_code is proc.schedule.__code__ or f.f_code is proc._run_plain.__code__:
+        if f.f_code is proc.schedule.__code__:
             break
         out.append((f.f_code, f.f_lineno, f.f_globals.get("__name__", "?")))
         f = f.f_back
@@ -100,7 +110,8 @@ def _format_frames(frames: list[tuple[CodeType, int, str]]) -> list[str]:
 def _created_by(gp: G, with_goid: bool = True) -> list[str]:
     if gp.gopc is None or gp.parent_goid == 0:
         return []
-    code, line = gp.gopc
+    code, lasti = gp.gopc
+    line = gopc_line(code, lasti)
     tail = f" in goroutine {gp.parent_goid}" if with_goid else ""
     return [f"created by {_qualname(code)}{tail}", f"\t{code.co_filename}:{line}"]
 
@@ -115,7 +126,8 @@ def _ancestors(gp: G) -> list[str]:
         if len(pcs) >= 50:
             lines.append("...additional frames elided...")
         if gopc is not None and goid != 1:
-            code, line = gopc
+            code, lasti = gopc
+            line = gopc_line(code, lasti)
             lines.append(f"created by {_qualname(code)}")
             lines.append(f"\t{code.co_filename}:{line}")
     return lines
