@@ -1,110 +1,231 @@
 """Timers: a heap on each P, run by the scheduler.
 
-Mirrors Go's ``runtime/time.go`` (1.23+).
+Mirrors Go's ``runtime/time.go`` (1.23+): ``timer``, ``timers``, ``modify``,
+``stop``, ``check``, ``run``, ``adjust``/``cleanHead`` and ``timeSleepUntil``.
 
-Each P has a ``Timers`` heap. A timer is added to the heap of the P that arms
-it; ``schedule``/``find_runnable`` run the due timers of their own P, and the
-last stealing pass runs other Ps' (Go's ``stealWork``). An M with nothing to
-run blocks in the netpoller until the earliest timer of all Ps.
+What it does
+------------
+A runtime timer (``Timer``) calls ``f(arg, version, delta_ns)`` once it is due
+(and every ``period`` ns after that, if periodic). Each P has a ``Timers``
+heap. Nothing here owns a thread: ``schedule``/``find_runnable`` run the due
+timers of their own P (``check_timers``), the last stealing pass runs other
+Ps' (Go's ``stealWork``), an M with nothing to run blocks in the netpoller
+until the earliest timer of all Ps (``earliest``), and sysmon takes a P away
+from a goroutine that hogs it while its timers are due (``due``).
 
-Stopping is cheap, as in Go: ``stop`` and ``reset`` bump the timer's
-``version``; heap entries of an older version are dropped when they reach the
-top (lazy deletion).
+Where a timer lives
+-------------------
+A timer belongs to the heap of the P that last armed it (``t.ts``), as Go's
+``maybeAdd`` puts it on the current P's heap. Once armed it always belongs to
+some heap, also while stopped, so that ``t.ts.lock`` is always the lock that
+guards it. Re-arming from another P moves it (both heap locks held, taken in
+a fixed order); ``procresize`` moves the timers of a destroyed P to P0
+(``move_timers``) and marks the old heap dead.
+
+Lazy deletion
+-------------
+Stopping is cheap, as in Go: ``stoptimer`` and ``modtimer`` bump
+``t.version`` and leave the old heap entry where it is. An entry is *stale*
+when its version is not the timer's or the timer has moved to another heap;
+stale entries are dropped when they reach the top, and the whole heap is
+compacted when more than a quarter of it is stale (Go's zombie count), so a
+timer reset over and over (an idle timeout) does not grow the heap.
 
 Timer state machine (one table, one gate: ``_set_state``)::
 
-    IDLE --arm--> WAITING --fire--> RUNNING --done--> IDLE (one-shot)
-                                            --done--> WAITING (periodic)
-    WAITING --stop/reset--> IDLE / WAITING
+    IDLE --arm-----> WAITING          (modtimer)
+    WAITING --reset-> WAITING         (modtimer; periodic re-arm in check_timers)
+    WAITING --stop--> IDLE            (stoptimer)
+    WAITING --fire--> IDLE            (check_timers, one-shot)
+    IDLE --stop-----> IDLE            (stoptimer of a stopped or fired timer)
 
-Locks: each ``Timers`` heap has its own lock (Go's ``timers.mu``). A timer's
-state and version change under the lock of the heap it is on (``t.ts``).
-The callback runs without the heap lock, but with the version it fired at, so
-that a callback can check under its own lock (a channel's) that no stop or
-reset came in between: that is how Go 1.23's "no stale value after Stop or
-Reset returns" is kept (see ``gort.time``).
+A WAITING timer has exactly one live entry, in the heap ``t.ts``; an IDLE one
+has none.
+
+Locks
+-----
+- ``ts.lock`` (Go's ``timers.mu``) guards the heap list and its counters, and
+  every field of each timer whose ``t.ts`` is ``ts`` (``when``, ``period``,
+  ``version``, ``state``, ``fired``, ``ts`` itself). ``_lock_timer`` finds and
+  locks that heap (retrying if the timer moved meanwhile).
+- Lock order: ``sched.lock`` -> heap locks (``checkdead``, ``handoffp`` and
+  ``procresize`` look at heaps with ``sched.lock`` held), so no code here
+  takes ``sched.lock`` while holding a heap lock; a client's own lock (a
+  channel's) -> heap locks, because ``gort.time`` stops and resets timers with
+  its channel locked. At most two heap locks are held at once, taken in
+  ``_heap_order``.
+- Callbacks run on an M that holds a P, after the heap lock is released, so
+  they may ready goroutines, lock channels and re-arm or stop timers. They
+  must not block.
+
+Stale callbacks and Go 1.23's guarantee
+---------------------------------------
+``f`` is called with the version the timer had when it fired. A stop or reset
+racing with the callback bumps the version first; a client that compares the
+two under its own lock, and that stops/resets under that same lock, never acts
+on a stale firing. ``t.fired`` (the version of the last firing) lets such a
+client tell "fired, callback not run yet" (it cancelled the delivery: Go's
+``isSending``) from "never fired". That is how ``gort.time`` keeps "no stale
+value is received after Stop or Reset returns".
+
+Differences from Go
+-------------------
+- # Go: a 4-ary heap of ``timerWhen``; here ``heapq`` (binary, in C) of
+  ``(when, seq, version, timer)`` tuples; ``seq`` (per heap) keeps equal
+  ``when`` values in arming order and stops tuple comparison before the timer.
+- # Go: channel timers are heaped only while a goroutine is blocked on their
+  channel (so unreferenced ones can be collected); here every armed timer is
+  heaped, and ``gort.time`` holds its channel weakly instead (see there).
+- # Go: a timer has its own mutex; here the heap lock it belongs to guards it,
+  which saves a lock per timer and per operation.
 """
 
 from __future__ import annotations
 
 import heapq
-import itertools
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+from . import netpoll as _netpoll
+from . import proc as _proc
+from .runtime2 import throw
+
 _nanotime = time.monotonic_ns
-_seq = itertools.count()
+_heappush = heapq.heappush
+_heappop = heapq.heappop
+
+# Go's maxWhen: the latest instant a timer can be armed for.
+MAX_WHEN = (1 << 63) - 1
 
 T_IDLE = 0
 T_WAITING = 1
-T_RUNNING = 2
+
+T_STATE_NAMES = {T_IDLE: "idle", T_WAITING: "waiting"}
 
 T_TRANSITIONS = frozenset(
     {
-        (T_IDLE, T_WAITING),  # arm
-        (T_WAITING, T_RUNNING),  # fire
-        (T_RUNNING, T_IDLE),  # one-shot done
-        (T_RUNNING, T_WAITING),  # periodic re-armed, or reset from the callback
-        (T_WAITING, T_IDLE),  # stop
-        (T_WAITING, T_WAITING),  # reset
-        (T_RUNNING, T_RUNNING),  # stop/reset racing with the callback (version bump only)
-        (T_IDLE, T_IDLE),  # stop of a stopped timer
+        (T_IDLE, T_WAITING),  # modtimer: arm
+        (T_WAITING, T_WAITING),  # modtimer: reset; check_timers: periodic re-arm
+        (T_WAITING, T_IDLE),  # stoptimer; check_timers: one-shot fired
+        (T_IDLE, T_IDLE),  # stoptimer of a stopped or fired timer
     }
 )
 
+# Compact a heap when more than this fraction of it is stale (Go: 1/4) ...
+_ZOMBIE_FRACTION = 4
+# ... and it holds at least this many entries (below that, popping stale heads is cheap).
+_ZOMBIE_MIN = 64
+
 
 def _set_state(t: Timer, new: int) -> None:
+    """The one gate for timer state changes (``t.ts.lock`` held)."""
     if (t.state, new) not in T_TRANSITIONS:
-        from .runtime2 import throw
-
-        raise throw(f"timer: bad transition {t.state} -> {new}")
+        raise throw(
+            f"timer: bad transition {T_STATE_NAMES.get(t.state, t.state)} -> "
+            f"{T_STATE_NAMES.get(new, new)}"
+        )
     t.state = new
 
 
 class Timer:
-    """A runtime timer (Go's ``runtime.timer``)."""
+    """A runtime timer (Go's ``runtime.timer``). Fields: see the module's Locks."""
 
-    __slots__ = ("when", "period", "f", "arg", "version", "state", "ts")
+    __slots__ = ("when", "period", "f", "arg", "version", "state", "ts", "fired")
 
     def __init__(self, f: Callable[[Any, int, int], None], arg: Any, period: int = 0) -> None:
-        self.when = 0
-        self.period = period
-        self.f = f
+        self.when = 0  # ns, monotonic; valid while WAITING
+        self.period = period  # ns; > 0: periodic
+        self.f = f  # f(arg, version, delta_ns), run without the heap lock
         self.arg = arg
-        self.version = 0
+        self.version = 0  # bumped by every stop and arm; stale entries/callbacks compare it
         self.state = T_IDLE
-        self.ts: Timers | None = None
+        self.ts: Timers | None = None  # the heap this timer belongs to (None: never armed)
+        self.fired = -1  # version of the last firing (-1: never fired)
+
+    def __repr__(self) -> str:
+        st = T_STATE_NAMES.get(self.state, str(self.state))
+        return f"<runtime timer {st} when={self.when} period={self.period} v{self.version}>"
 
 
 class Timers:
-    """One P's timer heap."""
+    """One P's timer heap (Go's ``timers``)."""
 
-    __slots__ = ("lock", "heap", "ran")
+    __slots__ = ("lock", "heap", "ran", "seq", "zombies", "dead")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        # (when, seq, version, timer), ordered by when then seq (lock)
         self.heap: list[tuple[int, int, int, Timer]] = []
-        self.ran = False
+        self.ran = False  # check_timers ran a callback since ran_any last looked (owner P)
+        self.seq = 0  # tie-breaker for equal whens (lock)
+        self.zombies = 0  # stale entries in heap (lock)
+        self.dead = False  # its P was destroyed by procresize (lock)
+
+
+def _heap_order(a: Timers, b: Timers) -> tuple[Timers, Timers]:
+    """The order in which two heap locks are taken (by identity, as Go sorts by address)."""
+    return (a, b) if id(a) < id(b) else (b, a)
+
+
+def _push(ts: Timers, t: Timer) -> None:
+    """Add ``t``'s live entry to ``ts`` (``ts.lock`` held, ``t.ts is ts``)."""
+    if ts.dead:
+        raise throw("timer: add to the heap of a destroyed P")
+    seq = ts.seq = ts.seq + 1
+    _heappush(ts.heap, (t.when, seq, t.version, t))
+
+
+def _kill_entry(ts: Timers, t: Timer) -> None:
+    """``t`` (WAITING on ``ts``) is about to change version or heap: its entry becomes stale."""
+    ts.zombies += 1
+    h = ts.heap
+    if ts.zombies * _ZOMBIE_FRACTION > len(h) and len(h) >= _ZOMBIE_MIN:
+        _compact(ts, t)
+
+
+def _compact(ts: Timers, dying: Timer) -> None:
+    """Drop every stale entry of ``ts`` (``ts.lock`` held) - Go's zombie clean-up.
+
+    ``dying``'s entry is dropped too: its caller is about to make it stale.
+    """
+    live = [
+        e for e in ts.heap if e[3] is not dying and e[2] == e[3].version and e[3].ts is ts
+    ]
+    heapq.heapify(live)
+    ts.heap[:] = live
+    ts.zombies = 0  # ``dying``'s entry, counted by the caller, is gone too
+
+
+def _clean_head(ts: Timers) -> None:
+    """Pop stale entries off the top of ``ts`` (``ts.lock`` held; Go's cleanHead)."""
+    h = ts.heap
+    while h:
+        _, _, version, t = h[0]
+        if version == t.version and t.ts is ts:
+            return
+        _heappop(h)
+        ts.zombies -= 1
 
 
 def _current_timers() -> Timers:
-    from . import proc
-
-    mp = proc.getm()
-    s = proc.sched
-    assert s is not None
+    """The heap of the calling M's P (P0's for a thread without a P)."""
+    s = _proc.sched
+    if s is None:
+        raise RuntimeError("gort: timers need a running runtime (use gort.run)")
+    mp = getattr(_proc._tls, "m", None)
     pp = mp.p if mp is not None else None
     if pp is None:
         pp = s.allp[0]
-    ts = pp.timers
-    assert ts is not None
+    ts: Timers | None = pp.timers
+    if ts is None:
+        raise throw("timer: P without a timer heap")
     return ts
 
 
 def _lock_timer(t: Timer) -> Timers | None:
-    """Lock the heap ``t`` is on (it may move between heaps: retry)."""
+    """Lock the heap ``t`` belongs to (it may move between heaps: retry). None: never armed."""
     while True:
         ts = t.ts
         if ts is None:
@@ -115,64 +236,111 @@ def _lock_timer(t: Timer) -> Timers | None:
         ts.lock.release()
 
 
-def modtimer(t: Timer, when: int, period: int | None = None) -> bool:
-    """Arm or re-arm ``t`` to fire at ``when`` (ns, monotonic). Returns whether it was pending."""
-    from . import netpoll, proc
+def _wake_for(when: int) -> None:
+    """A timer due at ``when`` was armed: make sure some M will be awake for it.
 
-    ts_old = _lock_timer(t)
-    pending = False
-    if ts_old is not None:
-        pending = t.state == T_WAITING
-        t.version += 1
-        if t.state == T_WAITING:
-            _set_state(t, T_IDLE)
-        t.ts = None
-        ts_old.lock.release()
-    ts = _current_timers()
-    with ts.lock:
-        t.version += 1
-        t.when = when
-        if period is not None:
-            t.period = period
-        if t.state == T_RUNNING:
+    Go's ``wakeNetPoller``: break the M sleeping in the poller if it would
+    sleep past ``when``; with no poller, start an M on an idle P (it will find
+    the timer and poll until it is due). Unlocked reads: a stale one costs a
+    spurious wake-up at worst, and an M that is about to poll re-reads every
+    heap after releasing its P.
+    """
+    s = _proc.sched
+    if s is None:
+        return
+    if s.poller is not None:
+        pu = s.poll_until
+        if pu == 0 or pu > when:
+            _netpoll.netpoll_break()
+    elif s.npidle and not s.nmspinning:
+        _proc.wakep(s)
+
+
+def modtimer(t: Timer, when: int, period: int | None = None) -> bool:
+    """Arm or re-arm ``t`` to fire at ``when`` (ns, monotonic; ``period`` ns if given).
+
+    Returns whether it was pending (armed and not yet fired). The timer moves to
+    the calling P's heap. Go's ``modtimer``/``resettimer``.
+    """
+    if when < 0:
+        when = 0
+    elif when > MAX_WHEN:
+        when = MAX_WHEN
+    cur = _current_timers()
+    while True:
+        old = t.ts
+        if old is None or old is cur:
+            cur.lock.acquire()
+            if t.ts is not old:
+                cur.lock.release()
+                continue
+            try:
+                pending = t.state == T_WAITING
+                if pending:
+                    _kill_entry(cur, t)
+                t.version += 1
+                t.when = when
+                if period is not None:
+                    t.period = period
+                _set_state(t, T_WAITING)
+                t.ts = cur
+                _push(cur, t)
+            finally:
+                cur.lock.release()
+            break
+        # moving from another heap: both locks, in the fixed order
+        first, second = _heap_order(old, cur)
+        with first.lock, second.lock:
+            if t.ts is not old:
+                continue
+            pending = t.state == T_WAITING
+            if pending:
+                _kill_entry(old, t)
+            t.version += 1
+            t.when = when
+            if period is not None:
+                t.period = period
             _set_state(t, T_WAITING)
-        else:
-            _set_state(t, T_WAITING)
-        t.ts = ts
-        heapq.heappush(ts.heap, (when, next(_seq), t.version, t))
-    s = proc.sched
-    if s is not None:
-        netpoll.wake_poller_if_later(s, when)
+            t.ts = cur
+            _push(cur, t)
+        break
+    _wake_for(when)
     return pending
 
 
 def stoptimer(t: Timer) -> bool:
-    """Stop ``t``. Returns True if it was pending (it will not fire)."""
+    """Stop ``t``. Returns True if it was pending: it will not fire (Go's ``stop``)."""
     ts = _lock_timer(t)
     if ts is None:
-        t.version += 1
-        return False
+        return False  # never armed
     try:
         pending = t.state == T_WAITING
+        if pending:
+            _kill_entry(ts, t)
         t.version += 1
-        if t.state == T_WAITING:
-            _set_state(t, T_IDLE)
-        t.ts = None
+        _set_state(t, T_IDLE)
         return pending
     finally:
         ts.lock.release()
 
 
 def due(pp: Any) -> bool:
-    ts: Timers = pp.timers
-    h = ts.heap
-    return bool(h) and h[0][0] <= _nanotime()
+    """Whether ``pp``'s earliest heap entry is due. Unlocked and approximate: a
+    stale head may say yes (``check_timers`` then just drops it)."""
+    ts: Timers | None = pp.timers
+    if ts is None:
+        return False
+    try:
+        return ts.heap[0][0] <= _nanotime()
+    except IndexError:  # empty, or emptied by another M meanwhile
+        return False
 
 
 def check_timers(s: Any, pp: Any, now: int = 0) -> int:
-    """Run ``pp``'s due timers. Returns when the next one is due (0: none)."""
-    ts: Timers = pp.timers
-    if not ts.heap:
+    """Run ``pp``'s due timers (Go's ``timers.check``). Returns when the next one is due
+    (0: none). Callbacks run after the heap lock is released, in firing order."""
+    ts: Timers | None = pp.timers
+    if ts is None or not ts.heap:
         return 0
     if now == 0:
         now = _nanotime()
@@ -182,30 +350,31 @@ def check_timers(s: Any, pp: Any, now: int = 0) -> int:
         while h:
             when, _, version, t = h[0]
             if version != t.version or t.ts is not ts:
-                heapq.heappop(h)  # stale entry of a stopped or reset timer
+                _heappop(h)  # stale entry of a stopped, reset or moved timer
+                ts.zombies -= 1
                 continue
             if when > now:
                 break
-            heapq.heappop(h)
-            _set_state(t, T_RUNNING)
+            _heappop(h)
+            t.fired = version
             if t.period > 0:
-                # periodic: next tick, skipping missed ones, as Go does
-                nxt = when + t.period * (1 + (now - when) // t.period)
-                t.when = nxt
+                # periodic: the next tick after now, skipping missed ones, as Go does
+                t.when = when + t.period * (1 + (now - when) // t.period)
                 _set_state(t, T_WAITING)
-                heapq.heappush(h, (nxt, next(_seq), t.version, t))
+                _push(ts, t)
             else:
                 _set_state(t, T_IDLE)
-                t.ts = None
             fired.append((t, version, now - when))
         nxt_when = h[0][0] if h else 0
-    ts.ran = bool(fired)
-    for t, version, delta in fired:
-        t.f(t.arg, version, delta)
+    if fired:
+        ts.ran = True
+        for t, version, delta in fired:
+            t.f(t.arg, version, delta)
     return nxt_when
 
 
 def ran_any(pp: Any) -> bool:
+    """Whether ``check_timers`` ran a callback on ``pp`` since the last call (and reset)."""
     ts: Timers = pp.timers
     r = ts.ran
     ts.ran = False
@@ -213,39 +382,43 @@ def ran_any(pp: Any) -> bool:
 
 
 def has_timers(pp: Any) -> bool:
+    """Whether ``pp`` has a live timer (drops stale heads)."""
     ts: Timers | None = pp.timers
     if ts is None or not ts.heap:
         return False
     with ts.lock:
-        h = ts.heap
-        while h and (h[0][2] != h[0][3].version or h[0][3].ts is not ts):
-            heapq.heappop(h)
-        return bool(h)
+        _clean_head(ts)
+        return bool(ts.heap)
 
 
 def earliest(s: Any) -> int:
-    """The earliest live timer of all Ps (0: none)."""
+    """The earliest live timer of all Ps (0: none) - Go's ``timeSleepUntil``."""
     w = 0
-    for pp in s.allp:
+    for pp in list(s.allp):
         ts: Timers | None = pp.timers
         if ts is None or not ts.heap:
             continue
         with ts.lock:
+            _clean_head(ts)
             h = ts.heap
-            while h and (h[0][2] != h[0][3].version or h[0][3].ts is not ts):
-                heapq.heappop(h)
             if h and (w == 0 or h[0][0] < w):
                 w = h[0][0]
     return w
 
 
 def move_timers(src: Any, dst: Any) -> None:
-    """procresize: the timers of a destroyed P go to ``dst`` (world stopped)."""
+    """procresize: the live timers of destroyed P ``src`` go to ``dst`` (world stopped)."""
     a: Timers = src.timers
     b: Timers = dst.timers
-    with a.lock, b.lock:
-        for when, _, version, t in a.heap:
+    first, second = _heap_order(a, b)
+    with first.lock, second.lock:
+        for _, _, version, t in a.heap:
             if version == t.version and t.ts is a:
                 t.ts = b
-                heapq.heappush(b.heap, (when, next(_seq), version, t))
+                _push(b, t)
         a.heap.clear()
+        a.zombies = 0
+        a.dead = True
+    # timers of ``a`` that are idle (not in the heap) still name it: they move on
+    # their next arming (modtimer) and stoptimer only needs a lock, which ``a`` keeps.
+    # Go: a stopped timer is in no heap at all.
