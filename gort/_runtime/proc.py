@@ -573,6 +573,12 @@ def acquirep(s: Sched, mp: M, pp: P) -> None:
     mp.p = pp
     pp.m = mp
     casp(pp, _Pidle, _Prunning)
+    if s.sysmonwait:
+        # sysmon sleeps deeply while every P is idle; a P runs again: wake it so
+        # that it can watch this P (a netpoll or foreign-thread wake-up does not
+        # pass through entersyscall, which is Go's usual waker).
+        s.sysmonwait = False
+        s.sysmonnote.wakeup()
     if tracer is not None:
         tracer.proc_start(pp, mp)
 
