@@ -135,9 +135,29 @@ debug_scheddetail = 0
 debug_tracebackancestors = 0
 debug_randomize = False
 
-# Suspended coroutines of abandoned goroutines are kept here so that the garbage
-# collector never finalizes them (that would run their `finally` blocks: Go runs
-# no deferred call of a goroutine abandoned at exit).
+
+
+def _abandon(c: Any) -> None:
+    """Drop the coroutine of a goroutine abandoned when the program ended.
+
+    Go runs no deferred call of such a goroutine. A Python coroutine that is
+    finalized runs its ``finally`` blocks (``close()`` throws GeneratorExit in),
+    so a suspended one is given one extra reference that is never released: it
+    is never finalized, not even at interpreter exit. A never-started one is
+    closed, which runs nothing. (Go: the process exits; here the memory of
+    abandoned goroutines stays until the process ends.)
+    """
+    if inspect.getcoroutinestate(c) == inspect.CORO_CREATED:
+        c.close()
+        return
+    try:
+        import ctypes
+
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(c))
+    except Exception:  # no ctypes: keep it referenced instead
+        _graveyard.append(c)
+
+
 _graveyard: list[Any] = []
 
 # Optional execution tracer hooks (trace.py installs them).
@@ -278,7 +298,8 @@ def _save_ancestors(callergp: G | None, frame: Any) -> Any:
         return None
     pcs: list[tuple[Any, int]] = []
     f = frame
-    while f is not None and len(pcs) < 50:
+    stop = schedule.__code__  # the goroutine's stack ends at its M's scheduler loop
+    while f is not None and len(pcs) < 50 and f.f_code is not stop:
         if not _is_runtime_frame(f):
             pcs.append((f.f_code, f.f_lineno))
         f = f.f_back
@@ -835,6 +856,7 @@ def schedule(s: Sched, mp: M) -> None:
                     trap = r.send(None)
                 else:
                     trap = 0
+                    gp.param = r  # the return value, for main
             else:
                 trap = coro.send(None)
         except StopIteration as stop:
@@ -874,7 +896,7 @@ def schedule(s: Sched, mp: M) -> None:
                     gp.status = _Grunnable
                     runqput(s, pp, gp, True)
         elif trap == 0:  # a plain callable finished
-            goexit0(s, mp, gp, None)
+            goexit0(s, mp, gp, gp.param)
             continue
         elif trap == TRAP_GOSCHED or trap == TRAP_PREEMPT:
             mp.curg = None
@@ -910,7 +932,13 @@ def schedule(s: Sched, mp: M) -> None:
 
 
 def _lost_p(s: Sched, mp: M) -> None:
-    """sysmon took this M's P while its goroutine ran (exitsyscall's slow half)."""
+    """sysmon took this M's P while its goroutine ran (exitsyscall's slow half).
+
+    (``mp.p`` may also have changed under the goroutine for a good reason:
+    procresize moves an M whose P is destroyed to P0. Then there is nothing to do.)
+    """
+    if mp.p is not None:
+        return
     with s.lock:
         pp = pidleget(s)
     if pp is not None:
@@ -1585,11 +1613,8 @@ def _teardown(s: Sched, m0: M) -> Any:
     for gp in s.allgs:
         c = gp.coro
         if c is not None:
-            if c.cr_frame is not None and c.cr_frame.f_lasti < 0:
-                c.close()  # never started: closing runs nothing
-            else:
-                _graveyard.append(c)
             gp.coro = None
+            _abandon(c)
     kind, val = s.exit_result
     if kind == "return":
         return val

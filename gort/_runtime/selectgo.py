@@ -125,7 +125,9 @@ def selectgo(cases: tuple[Any, ...]) -> Generator[int, Any, tuple[int, Any]]:
     if n == 0:
         if dflt >= 0:
             return dflt, None
-        yield from _park_forever(waitReasonSelectNoCases)
+        # `select {}` parks with "select (no cases)"; a select whose cases are all
+        # on nil channels parks forever too, but as a plain "select" (as Go does)
+        yield from _park_forever(waitReasonSelectNoCases if not cases else waitReasonSelect)
     # poll order: a random permutation
     if n == 1:
         order = scases
