@@ -921,3 +921,68 @@ def test_stack_outside_a_goroutine_raises() -> None:
         rt.stack()
     with pytest.raises(RuntimeError):
         rt.sched_snapshot()
+
+
+@pytest.mark.timeout(30)
+def test_stack_all_shows_sleeping_and_syscall_goroutines() -> None:
+    release = threading.Event()
+    res: dict[str, Any] = {}
+
+    async def in_syscall(ready: gort.Chan[None]) -> None:
+        await ready.send(None)
+        await gort.blocking(release.wait, 20)
+
+    async def sleeper(ready: gort.Chan[None]) -> None:
+        await ready.send(None)
+        await gort.sleep(20)
+
+    async def main() -> None:
+        ready: gort.Chan[None] = gort.Chan()
+        gort.go(in_syscall, ready)
+        await ready.recv()
+        gort.go(sleeper, ready)
+        await ready.recv()
+        # wait until both are parked in their calls
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            snap = rt.sched_snapshot()
+            st = {g.goid: (g.status, g.wait_reason) for g in snap.goroutines}
+            if st.get(2, ("",))[0] == "_Gsyscall" and st.get(3) == ("_Gwaiting", "sleep"):
+                break
+            await gort.gosched()
+        res["snap"] = {g.goid: (g.status, g.wait_reason) for g in rt.sched_snapshot().goroutines}
+        res["text"] = rt.stack(all=True)
+        release.set()
+
+    gort.run(main, gomaxprocs=1)
+    assert res["snap"][2][0] == "_Gsyscall"
+    assert res["snap"][3] == ("_Gwaiting", "sleep")
+    headers = [b.splitlines()[0] for b in res["text"].rstrip("\n").split("\n\n")]
+    assert headers == ["goroutine 1 [running]:", "goroutine 2 [syscall]:", "goroutine 3 [sleep]:"]
+
+
+@pytest.mark.timeout(30)
+def test_gomaxprocs_env_that_is_not_a_positive_int_is_ignored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    expected = 1 if gil_enabled() else rt_num_cpu()
+    for bad in ("", "0", "-2", "four"):
+        monkeypatch.setenv("GOMAXPROCS", bad)
+        assert gort.run(_snap_gomaxprocs) == expected, bad
+
+
+@pytest.mark.timeout(30)
+def test_plain_callable_main_creates_goroutines() -> None:
+    snaps: list[rt.SchedSnapshot] = []
+
+    def main() -> None:
+        gort.go(_noop)
+        gort.go(_noop)
+        snaps.append(rt.sched_snapshot())
+
+    gort.run(main, gomaxprocs=1)
+    gs = {g.goid: g for g in snaps[0].goroutines}
+    assert sorted(gs) == [1, 2, 3]
+    assert gs[2].parent_goid == 1 and gs[3].parent_goid == 1
+    assert gs[2].created_by == main.__qualname__
+    assert snaps[0].procs[0].runnext == 3 and snaps[0].procs[0].runq == (2,)

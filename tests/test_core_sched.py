@@ -399,3 +399,88 @@ def test_snapshot_goroutine_fields() -> None:
     assert grand_g.created_by == "test_snapshot_goroutine_fields.<locals>.child"
     assert noop_g.status == "_Grunnable"
     assert snap.procs[0].runnext == 4
+
+
+# --------------------------------------------------------------------------- time slices
+
+
+@pytest.mark.timeout(30)
+def test_runnext_inherits_the_time_slice() -> None:
+    """A ping-pong pair hands off through runnext: schedtick does not move."""
+    ticks: list[int] = []
+
+    async def pong(ping: gort.Chan[int], back: gort.Chan[int]) -> None:
+        async for v in ping:
+            await back.send(v)
+
+    async def main() -> None:
+        ping: gort.Chan[int] = gort.Chan()
+        back: gort.Chan[int] = gort.Chan()
+        gort.go(pong, ping, back)
+        await ping.send(0)
+        await back.recv()
+        ticks.append(rt.sched_snapshot().procs[0].schedtick)
+        for i in range(20):
+            await ping.send(i)
+            assert await back.recv() == i
+        ticks.append(rt.sched_snapshot().procs[0].schedtick)
+        ping.close()
+
+    gort.run(main, gomaxprocs=1)
+    assert ticks[0] == ticks[1]
+
+
+@pytest.mark.timeout(30)
+def test_global_queue_is_checked_every_61_schedticks() -> None:
+    """A goroutine that yielded to the global queue runs within about 61 time slices,
+    not after everything queued locally."""
+    order: list[str] = []
+    done: gort.Chan[None] = gort.Chan()
+    n = 200
+
+    def rec(i: int) -> None:
+        order.append(str(i))
+        if len(order) == n + 1:
+            done.close()
+
+    async def yielder() -> None:
+        await gort.gosched()  # to the global queue, behind nothing
+        order.append("Y")
+        if len(order) == n + 1:
+            done.close()
+
+    async def main() -> None:
+        gort.go(yielder)
+        for i in range(n):
+            gort.go(rec, i)  # the ring: yielder first, then 0..198; 199 in runnext
+        await done.recv()
+
+    gort.run(main, gomaxprocs=1)
+    assert sorted(x for x in order if x != "Y") == sorted(str(i) for i in range(n))
+    assert order.count("Y") == 1
+    # 199 (runnext, no new slice: schedtick stays 0), the yielder (schedtick 1, goes
+    # to the global queue), then 0, 1, ... each a new slice (2, 3, ...): after 59 the
+    # schedtick is 61, and schedule looks at the global queue first.
+    assert order[:2] == ["199", "0"]
+    assert order.index("Y") == 61, order.index("Y")
+
+
+# --------------------------------------------------------------------------- status tables
+
+
+def test_casgstatus_refuses_transitions_go_refuses() -> None:
+    from gort._runtime import runtime2 as r2
+
+    gp = r2.G()
+    r2.casgstatus(gp, r2._Gidle, r2._Gdead)
+    r2.casgstatus(gp, r2._Gdead, r2._Grunnable)
+    with pytest.raises(gort.FatalError) as ei:
+        r2.casgstatus(gp, r2._Grunnable, r2._Gwaiting)  # not in Go's table
+    msg = str(ei.value)
+    assert "casgstatus" in msg and "_Grunnable" in msg and "_Gwaiting" in msg
+    assert gp.status == r2._Grunnable  # unchanged
+    with pytest.raises(gort.FatalError):
+        r2.casgstatus(gp, r2._Gdead, r2._Grunnable)  # wrong old value
+    r2.casgstatus(gp, r2._Grunnable, r2._Grunning)
+    r2.casgstatus(gp, r2._Grunning, r2._Gdead)
+    assert gp.status == r2._Gdead
