@@ -486,6 +486,7 @@ def test_panic_stops_the_runtime_and_its_threads() -> None:
 # --------------------------------------------------------------------------- goexit
 
 
+@pytest.mark.timeout(10)
 def test_goexit_is_a_base_exception() -> None:
     assert issubclass(gort.Goexit, BaseException)
     assert not issubclass(gort.Goexit, Exception)

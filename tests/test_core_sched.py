@@ -468,6 +468,7 @@ def test_global_queue_is_checked_every_61_schedticks() -> None:
 # --------------------------------------------------------------------------- status tables
 
 
+@pytest.mark.timeout(10)
 def test_casgstatus_refuses_transitions_go_refuses() -> None:
     from gort._runtime import runtime2 as r2
 
