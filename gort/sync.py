@@ -110,6 +110,17 @@ class Locker(Protocol):
     def unlock(self) -> Any: ...
 
 
+def _in_goroutine() -> bool:
+    mp = getattr(_tls, "m", None)
+    return mp is not None and mp.curg is not None
+
+
+def _check_goroutine(what: str) -> None:
+    """Refuse to start a blocking slow path outside a goroutine, before any state changes."""
+    if not _in_goroutine():
+        raise RuntimeError(f"gort: {what} would block outside a goroutine")
+
+
 @types.coroutine
 def _yield_after_handoff() -> Generator[int, Any, None]:
     """Go's ``goyield`` after a starvation-mode hand-off, when called from a goroutine."""
@@ -191,7 +202,9 @@ class Mutex:
         lk.release()
         yield from self._lock_slow()
 
+    @types.coroutine
     def _lock_slow(self) -> Generator[int, Any, None]:
+        _check_goroutine("sync.Mutex.lock")
         lk = self._lk
         wait_start = 0  # when this goroutine first went to sleep (0: not yet)
         starving = False  # it has waited more than starvationThresholdNs
@@ -372,6 +385,9 @@ class RWMutex:
         lk = self._lk
         lk.acquire()
         r = self._reader_count + 1
+        if r < 0 and not _in_goroutine():
+            lk.release()
+            _check_goroutine("sync.RWMutex.rlock")
         self._reader_count = r
         lk.release()
         if r < 0:  # a writer is pending: wait for it
@@ -418,6 +434,10 @@ class RWMutex:
         lk = self._lk
         lk.acquire()
         r = self._reader_count  # readers that hold the lock now
+        if r != 0 and not _in_goroutine():
+            lk.release()
+            w.unlock()
+            _check_goroutine("sync.RWMutex.lock")
         self._reader_count = r - rwmutexMaxReaders  # announce: new readers will wait
         wait = False
         if r != 0:
@@ -565,6 +585,9 @@ class WaitGroup:
         if self._counter == 0:
             lk.release()
             return
+        if not _in_goroutine():
+            lk.release()
+            _check_goroutine("sync.WaitGroup.wait")
         self._waiters += 1
         lk.release()
         yield from semacquire(self._sema, False, waitReasonSyncWaitGroupWait)
@@ -669,6 +692,7 @@ class Cond:
 
     async def wait(self) -> None:
         """Unlock ``L``, sleep until signalled, lock ``L`` again."""
+        _check_goroutine("sync.Cond.wait")
         t = notify_list_add(self._notify)
         self.L.unlock()
         await notify_list_wait(self._notify, t)
