@@ -190,9 +190,7 @@ def _compact(ts: Timers, dying: Timer) -> None:
 
     ``dying``'s entry is dropped too: its caller is about to make it stale.
     """
-    live = [
-        e for e in ts.heap if e[3] is not dying and e[2] == e[3].version and e[3].ts is ts
-    ]
+    live = [e for e in ts.heap if e[3] is not dying and e[2] == e[3].version and e[3].ts is ts]
     heapq.heapify(live)
     ts.heap[:] = live
     ts.zombies = 0  # ``dying``'s entry, counted by the caller, is gone too
@@ -319,9 +317,20 @@ def stoptimer(t: Timer) -> bool:
             _kill_entry(ts, t)
         t.version += 1
         _set_state(t, T_IDLE)
-        return pending
+        when = t.when
     finally:
         ts.lock.release()
+    if pending:
+        s = _proc.sched
+        if s is not None and s.poller is not None:
+            pu = s.poll_until
+            if pu == when or pu == 0:
+                # Go: no counterpart. The M in the poller sleeps for this very timer (or
+                # is about to publish what it sleeps for): wake it to sleep until the
+                # right one, or to go idle, so that checkdead sees a program whose last
+                # timer was stopped (checkdead runs only when an M goes idle).
+                _netpoll.netpoll_break()
+    return pending
 
 
 def due(pp: Any) -> bool:
