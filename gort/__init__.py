@@ -20,6 +20,7 @@ from . import runtime, time  # noqa: E402  (public sub-modules)
 from . import sync  # noqa: E402  (public sub-module)
 from . import context  # noqa: E402,F401  (public sub-module)
 from . import trace  # noqa: E402,F401  (public sub-module)
+from . import net  # noqa: E402,F401  (public sub-module)
 
 __all__ = [
     "Chan",

@@ -1,27 +1,117 @@
-"""The network poller: where an M with nothing to run blocks until I/O or the next timer.
+"""The network poller: where an M with nothing to run blocks until I/O or the next timer,
+and the poll descriptors that goroutines doing network I/O park on.
 
-Mirrors Go's ``runtime/netpoll.go`` and ``netpoll_epoll.go``.
+Mirrors Go's ``runtime/netpoll.go`` and ``netpoll_epoll.go`` (plus the part of
+``internal/poll``'s ``fdMutex`` that serialises readers and writers).
 
-The poller is a ``selectors.DefaultSelector`` (epoll on Linux, kqueue on BSD
-and macOS) plus a wake-up socket pair (Go's ``netpollBreak``). At most one M
-blocks in it at a time (``try_become_poller``; Go uses ``sched.lastpoll``);
-``find_runnable`` and sysmon poll it without blocking.
+The poller
+----------
+A ``selectors.DefaultSelector`` (epoll on Linux, kqueue on BSD and macOS; the
+``poll``/``select`` selectors elsewhere) plus a wake-up socket pair (Go's
+``netpollBreak``). At most one M blocks in it at a time (``try_become_poller``;
+Go uses ``sched.lastpoll``); ``find_runnable`` and sysmon poll it without
+blocking. ``netpoll`` calls ``pd.netpollready(mask, glist)`` for every ready
+registration; it appends the goroutines to wake (still ``_Gwaiting``) and the
+caller makes them runnable (``injectglist``).
 
-Poll descriptors (``PollDesc``) and their state machine are added by the
-network layer (``gort.net``); until one is registered the poller is used only
-as a timed sleep that ``netpoll_break`` can cut short.
+Poll descriptors
+----------------
+``PollDesc`` is Go's ``pollDesc``: one per socket, created by ``gort.net``.
+Each direction (read, write) has a *binary semaphore* (Go's ``rg``/``wg``)
+whose value is one of
 
-Locks: ``_poll_lock`` guards the selector's registrations and the waiter
-count; the selector's ``select`` call itself is made without it, by the one
-poller M.
+    pdNil    nothing pending
+    pdReady  an I/O readiness notification nobody has consumed yet
+    pdWait   a goroutine is about to park (only ever seen by that goroutine,
+             which holds ``pd.lock`` from here until its M has parked it)
+    a G      that goroutine is parked, waiting for readiness ("IO wait")
+
+and ``PD_TRANSITIONS`` is the table of legal changes, enforced by the one
+function that writes a semaphore, ``PollDesc._cas``::
+
+    pdNil   -> pdReady   readiness reported, nobody parked (netpollready)
+    pdReady -> pdReady   (not a write: a second report is absorbed)
+    pdReady -> pdNil     a goroutine consumed the notification (wait), or a woken
+                         goroutine cleared it after running again
+    pdNil   -> pdWait    a goroutine is about to park (wait)
+    pdWait  -> G         its M parked it (the commit, gopark's unlock function)
+    pdWait  -> pdNil     the park was cancelled before the commit
+    G       -> pdReady   readiness woke the parked goroutine (netpollready)
+    G       -> pdNil     a deadline or close woke it (no readiness)
+    pdNil   -> pdNil     a woken goroutine cleared a semaphore a deadline/close
+                         had already reset
+
+``pdNil -> pdWait`` from anything but ``pdNil`` is Go's ``runtime: double wait``:
+two goroutines may never wait in the same direction; ``gort.net`` guarantees it
+with the per-direction ownership below (Go's ``fdMutex``), so it is a
+runtime bug (``FatalError``).
+
+Level-triggered interest
+------------------------
+Go registers every descriptor once, edge-triggered, for both directions.
+``selectors`` is level-triggered, so interest is managed instead: a direction
+is registered (``register``/``modify``) when a goroutine is about to park on
+it, and dropped the first time readiness is reported for it while no goroutine
+is parked on it (``netpollready``), so a socket nobody reads (or an always
+writable one) never makes the poller spin. Interest is left in place when a
+parked goroutine is woken, because it usually parks again soon: a connection in
+a request/response loop costs no ``epoll_ctl`` per message. Every change is
+made under ``_poll_lock``; the one poller M may be blocked in ``select`` at the
+time. epoll and kqueue apply a change to a wait in progress; the other
+selectors poll a snapshot, so after a change on those ``netpoll_break`` makes
+the blocked poller start over with the new set.
+
+Ownership (fdMutex)
+-------------------
+At most one goroutine reads and one writes a descriptor at a time
+(``acquire``/``release``): a second reader queues (wait reason
+``semacquire``) and is handed the ownership in FIFO order. The socket is
+closed by ``evict`` at once if nobody owns a direction, else by the last owner
+to leave, so a close never races a ``recv`` on another M (the descriptor
+number could otherwise be reused under it).
+
+Deadlines
+---------
+``rd``/``wd``: 0 no deadline, -1 expired, else a ``time.monotonic_ns`` instant
+with a runtime timer (``rt``/``wt``) armed for it. The timer's callback marks
+the direction expired and wakes a goroutine parked on it (``G -> pdNil``);
+a stale firing (the deadline was reset or cleared meanwhile) is recognised by
+the timer's version, compared under ``pd.lock``, under which every reset is
+made.
+
+Locks
+-----
+Order: ``pd.lock`` -> ``_poll_lock`` -> timer heap locks -> ``sched.lock``.
+``pd.lock`` guards every field of its descriptor. A goroutine parks with
+``pd.lock`` held (gopark's protocol); its M releases it once the G is
+``_Gwaiting``. Wakers take the G out of the semaphore under ``pd.lock`` and
+ready it after releasing it. ``_poll_lock`` guards the selector's
+registrations and ``_waiters``; ``select`` itself runs without it (with the
+snapshot selectors, ``_snapshot_poll_lock`` keeps two polls from overlapping:
+``select.poll`` refuses that, and a non-blocking poll just skips).
+``_waiters`` counts goroutines parked in IO wait (incremented by the commit,
+decremented by whoever takes the G out of a semaphore); ``checkdead`` reads it.
 """
 
 from __future__ import annotations
 
+import collections
 import selectors
 import socket
 import threading
+import time
+import types
+from collections.abc import Generator
 from typing import Any
+
+from .runtime2 import (
+    TRAP_PARK,
+    G,
+    M,
+    throw,
+    waitReasonIOWait,
+    waitReasonSemacquire,
+)
 
 _sel: selectors.BaseSelector | None = None
 _rfd: socket.socket | None = None
@@ -29,23 +119,527 @@ _wfd: socket.socket | None = None
 _poll_lock = threading.Lock()
 _waiters = 0  # goroutines parked on a poll descriptor (guarded by _poll_lock)
 _break_pending = False
+_break_on_change = False  # the selector polls a snapshot: break it after a change
+_snapshot_poll_lock = threading.Lock()  # serialises polls of such a selector
 _sched: Any = None
+
+# Tests may set this to a selectors class (PollSelector, SelectSelector) before
+# gort.run to exercise the portable fallback; None means DefaultSelector.
+selector_class: type[selectors.BaseSelector] | None = None
+
+# Directions: the same bits as the selectors' event masks.
+MODE_READ = selectors.EVENT_READ
+MODE_WRITE = selectors.EVENT_WRITE
+
+# Semaphore values (Go's pdNil, pdReady, pdWait); any other value is a parked G.
+PD_NIL = 0
+PD_READY = 1
+PD_WAIT = 2
+PD_G = 3  # the *kind* of a semaphore holding a G (only used in the table)
+
+PD_STATE_NAMES = {PD_NIL: "pdNil", PD_READY: "pdReady", PD_WAIT: "pdWait", PD_G: "G"}
+
+PD_TRANSITIONS = frozenset(
+    {
+        (PD_NIL, PD_READY),  # netpollready, nobody parked
+        (PD_READY, PD_NIL),  # wait consumed the notification; woken G cleared it
+        (PD_NIL, PD_WAIT),  # wait: about to park
+        (PD_WAIT, PD_G),  # commit: parked
+        (PD_WAIT, PD_NIL),  # park cancelled
+        (PD_G, PD_READY),  # netpollready woke the parked G
+        (PD_G, PD_NIL),  # deadline or close woke the parked G
+        (PD_NIL, PD_NIL),  # woken G cleared a semaphore already reset
+    }
+)
+
+
+def _kind(v: Any) -> int:
+    return v if type(v) is int else PD_G
+
+
+class PollDesc:
+    """A socket's poll descriptor (Go's ``pollDesc`` plus ``fdMutex``'s ownership).
+
+    All fields are guarded by ``lock``.
+    """
+
+    __slots__ = (
+        "sock",
+        "fd",
+        "lock",
+        "rg",  # read semaphore: PD_NIL / PD_READY / PD_WAIT / a parked G
+        "wg",  # write semaphore
+        "closing",
+        "rd",  # read deadline: 0 none, -1 expired, else monotonic ns
+        "wd",
+        "rt",  # read deadline timer (created on first use)
+        "wt",
+        "regmask",  # interest registered in regsel
+        "regsel",
+        "rowned",  # a goroutine owns the read direction
+        "wowned",
+        "rq",  # goroutines waiting to own the read direction (FIFO)
+        "wq",
+        "closed",  # the socket has been closed
+        "__weakref__",
+    )
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.lock = threading.Lock()
+        self.rg: Any = PD_NIL
+        self.wg: Any = PD_NIL
+        self.closing = False
+        self.rd = 0
+        self.wd = 0
+        self.rt: Any = None
+        self.wt: Any = None
+        self.regmask = 0
+        self.regsel: selectors.BaseSelector | None = None
+        self.rowned = False
+        self.wowned = False
+        self.rq: collections.deque[G] | None = None
+        self.wq: collections.deque[G] | None = None
+        self.closed = False
+
+    def __repr__(self) -> str:
+        return (
+            f"<PollDesc fd={self.fd} rg={_state_name(self.rg)} wg={_state_name(self.wg)}"
+            f"{' closing' if self.closing else ''}>"
+        )
+
+    # -- the semaphores
+
+    def _cas(self, mode: int, new: Any) -> Any:
+        """The one gate for semaphore changes (``lock`` held). Returns the old value."""
+        old = self.rg if mode == MODE_READ else self.wg
+        if (
+            old if old.__class__ is int else PD_G,
+            new if new.__class__ is int else PD_G,
+        ) not in PD_TRANSITIONS:
+            if _kind(new) == PD_WAIT and _kind(old) in (PD_WAIT, PD_G):
+                raise throw("runtime: double wait")
+            raise throw(
+                f"runtime: corrupted polldesc ({'rg' if mode == MODE_READ else 'wg'} "
+                f"{_state_name(old)} -> {_state_name(new)})"
+            )
+        if mode == MODE_READ:
+            self.rg = new
+        else:
+            self.wg = new
+        return old
+
+    def _unblock(self, mode: int, ioready: bool) -> G | None:
+        """Go's netpollunblock (``lock`` held): the parked G to wake, if any."""
+        old = self.rg if mode == MODE_READ else self.wg
+        if old == PD_READY:
+            return None
+        if old == PD_NIL and not ioready:
+            return None
+        self._cas(mode, PD_READY if ioready else PD_NIL)
+        if type(old) is int:
+            return None
+        g: G = old
+        return g
+
+    def _checkerr(self, mode: int) -> BaseException | None:
+        """Go's netpollcheckerr (``lock`` held, or an unlocked peek)."""
+        if self.closing:
+            return _err_closed()
+        if (self.rd if mode == MODE_READ else self.wd) < 0:
+            return _err_timeout()
+        return None
+
+    # -- waiting for readiness (Go's runtime_pollWait / netpollblock)
+
+    @types.coroutine
+    def wait(self, mode: int) -> Generator[int, Any, None]:
+        """Park until the direction is ready; raise on close or an expired deadline.
+
+        The caller owns the direction and has just seen the operation would block.
+        Returns when the operation should be retried (readiness may be spurious).
+        """
+        lock = self.lock
+        while True:
+            lock.acquire()
+            err = self._checkerr(mode)
+            if err is not None:
+                lock.release()
+                raise err
+            old = self.rg if mode == MODE_READ else self.wg
+            if old == PD_READY:
+                self._cas(mode, PD_NIL)
+                lock.release()
+                return
+            self._cas(mode, PD_WAIT)
+            if not (self.regmask & mode) or self.regsel is not _sel:
+                try:
+                    _set_interest(self, self.regmask | mode)
+                except BaseException:
+                    self._cas(mode, PD_NIL)
+                    lock.release()
+                    raise
+            mp: M | None = _proc_tls_m()
+            gp = mp.curg if mp is not None else None
+            if gp is None or mp is None:
+                self._cas(mode, PD_NIL)
+                lock.release()
+                raise RuntimeError("gort.net: I/O wait outside a goroutine")
+            gp.waitreason = waitReasonIOWait
+            mp.waitlock = self
+            mp.waitunlockf = _commit_read if mode == MODE_READ else _commit_write
+            yield TRAP_PARK
+            lock.acquire()
+            old = self._cas(mode, PD_NIL)
+            lock.release()
+            if old == PD_READY:
+                return
+            # woken by a deadline or close: the check at the top raises
+
+    def netpollready(self, mask: int, glist: list[G]) -> None:
+        """The poller saw ``mask`` ready: wake the parked goroutines of those directions."""
+        drop = 0
+        with self.lock:
+            if self.closing:
+                return
+            if mask & MODE_READ:
+                old = self.rg
+                if type(old) is int:
+                    if old == PD_NIL:
+                        self._cas(MODE_READ, PD_READY)
+                    drop = MODE_READ
+                else:
+                    self._cas(MODE_READ, PD_READY)
+                    glist.append(old)
+            if mask & MODE_WRITE:
+                old = self.wg
+                if type(old) is int:
+                    if old == PD_NIL:
+                        self._cas(MODE_WRITE, PD_READY)
+                    drop |= MODE_WRITE
+                else:
+                    self._cas(MODE_WRITE, PD_READY)
+                    glist.append(old)
+            if drop and self.regsel is _sel and self.regmask & drop:
+                try:
+                    _set_interest(self, self.regmask & ~drop)
+                except OSError:
+                    pass
+
+    # -- ownership of a direction (internal/poll's fdMutex, read and write locks)
+
+    @types.coroutine
+    def acquire(self, mode: int) -> Generator[int, Any, None]:
+        """Own ``mode`` (queueing behind the current owner); raise if closing or expired."""
+        lock = self.lock
+        lock.acquire()
+        if self.closing:
+            lock.release()
+            raise _err_closed()
+        owned = self.rowned if mode == MODE_READ else self.wowned
+        if owned:
+            mp: M | None = _proc_tls_m()
+            gp = mp.curg if mp is not None else None
+            if gp is None or mp is None:
+                lock.release()
+                raise RuntimeError("gort.net: I/O outside a goroutine")
+            if mode == MODE_READ:
+                if self.rq is None:
+                    self.rq = collections.deque()
+                self.rq.append(gp)
+            else:
+                if self.wq is None:
+                    self.wq = collections.deque()
+                self.wq.append(gp)
+            gp.param = None
+            gp.waitreason = waitReasonSemacquire
+            mp.waitlock = lock
+            mp.waitunlockf = None
+            yield TRAP_PARK
+            if gp.param is not True:  # woken by close, not handed the ownership
+                gp.param = None
+                raise _err_closed()
+            gp.param = None
+            lock.acquire()
+        elif mode == MODE_READ:
+            self.rowned = True
+        else:
+            self.wowned = True
+        # Go's prepareRead/prepareWrite: an expired deadline fails before any I/O
+        if (self.rd if mode == MODE_READ else self.wd) < 0:
+            lock.release()
+            self.release(mode)
+            raise _err_timeout()
+        lock.release()
+
+    def release(self, mode: int) -> None:
+        """Give up ``mode``: hand it to the next queued goroutine, or close if closing."""
+        lock = self.lock
+        nxt: G | None = None
+        close = False
+        with lock:
+            q = self.rq if mode == MODE_READ else self.wq
+            if q and not self.closing:
+                nxt = q.popleft()
+                nxt.param = True
+            elif mode == MODE_READ:
+                self.rowned = False
+            else:
+                self.wowned = False
+            if self.closing and not self.rowned and not self.wowned and not self.closed:
+                self.closed = True
+                close = True
+        if nxt is not None:
+            _goready(nxt)
+        if close:
+            self.sock.close()
+
+    # -- deadlines
+
+    def set_deadline(self, mode: int, when_ns: int | None) -> None:
+        """Set the deadline of the directions in ``mode`` (a mask); None clears it."""
+        woken: list[G] = []
+        with self.lock:
+            if self.closing:
+                raise _err_closed()
+            now = time.monotonic_ns()
+            for m in (MODE_READ, MODE_WRITE):
+                if not mode & m:
+                    continue
+                t = self.rt if m == MODE_READ else self.wt
+                if when_ns is None or when_ns <= now:
+                    d = 0 if when_ns is None else -1
+                    if t is not None:
+                        _timers.stoptimer(t)
+                    if d < 0:
+                        g = self._unblock(m, False)
+                        if g is not None:
+                            woken.append(g)
+                else:
+                    d = when_ns
+                    if t is None:
+                        t = _timers.Timer(
+                            _read_deadline_fired if m == MODE_READ else _write_deadline_fired,
+                            self,
+                        )
+                        if m == MODE_READ:
+                            self.rt = t
+                        else:
+                            self.wt = t
+                    _timers.modtimer(t, d)
+                if m == MODE_READ:
+                    self.rd = d
+                else:
+                    self.wd = d
+        _wake(woken)
+
+    def _deadline_fired(self, mode: int, version: int) -> None:
+        with self.lock:
+            t = self.rt if mode == MODE_READ else self.wt
+            if t is None or t.version != version or self.closing:
+                return  # stale: reset, cleared or closed since it fired
+            if mode == MODE_READ:
+                self.rd = -1
+            else:
+                self.wd = -1
+            g = self._unblock(mode, False)
+        if g is not None:
+            _wake([g])
+
+    # -- close (Go's poll_runtime_pollUnblock + pollClose, and fdMutex's increfAndClose)
+
+    def evict(self) -> None:
+        """Mark closing, wake every waiter with ErrClosed, drop the registration, and
+        close the socket now or when the last owner leaves. Idempotent."""
+        woken: list[G] = []
+        queued: list[G] = []
+        close = False
+        with self.lock:
+            if self.closing:
+                return
+            self.closing = True
+            for t in (self.rt, self.wt):
+                if t is not None:
+                    _timers.stoptimer(t)
+            for m in (MODE_READ, MODE_WRITE):
+                g = self._unblock(m, False)
+                if g is not None:
+                    woken.append(g)
+            for q in (self.rq, self.wq):
+                while q:
+                    g = q.popleft()
+                    g.param = False
+                    queued.append(g)
+            if self.regsel is _sel and self.regmask:
+                try:
+                    _set_interest(self, 0)
+                except (OSError, KeyError, ValueError, RuntimeError):
+                    pass
+            self.regmask = 0
+            self.regsel = None
+            if not self.rowned and not self.wowned:
+                self.closed = True
+                close = True
+        _wake(woken)
+        if _proc.sched is not None:
+            for g in queued:
+                _goready(g)
+        if close:
+            self.sock.close()
+
+
+def _state_name(v: Any) -> str:
+    if type(v) is int:
+        return PD_STATE_NAMES.get(v, str(v))
+    return f"G{getattr(v, 'goid', '?')}"
+
+
+def _commit(gp: G, pd: Any, mode: int) -> bool:
+    """gopark's unlock function for IO wait (Go's netpollblockcommit): pdWait -> G."""
+    global _waiters
+    try:
+        pd._cas(mode, gp)
+        with _poll_lock:
+            _waiters += 1
+    finally:
+        pd.lock.release()
+    return True
+
+
+def _commit_read(gp: G, pd: Any) -> bool:
+    return _commit(gp, pd, MODE_READ)
+
+
+def _commit_write(gp: G, pd: Any) -> bool:
+    return _commit(gp, pd, MODE_WRITE)
+
+
+def _read_deadline_fired(pd: Any, version: int, delta: int) -> None:
+    pd._deadline_fired(MODE_READ, version)
+
+
+def _write_deadline_fired(pd: Any, version: int, delta: int) -> None:
+    pd._deadline_fired(MODE_WRITE, version)
+
+
+def _wake(gs: list[G]) -> None:
+    """Ready goroutines taken out of a semaphore (not by the poller) and uncount them."""
+    global _waiters
+    if not gs:
+        return
+    with _poll_lock:
+        _waiters -= len(gs)
+    if _proc.sched is None:
+        return  # no runtime: the goroutines were abandoned when it ended
+    for g in gs:
+        _goready(g)
+
+
+def _goready(gp: G) -> None:
+    _proc.goready(gp)
+
+
+def _proc_tls_m() -> M | None:
+    return getattr(_proc._tls, "m", None)
+
+
+class ErrClosed(OSError):  # noqa: N818 - Go's name (net.ErrClosed)
+    """An operation on a closed connection or listener: ``use of closed network connection``.
+
+    Public as ``gort.net.ErrClosed``.
+    """
+
+    def __init__(self, msg: str = "use of closed network connection") -> None:
+        super().__init__(msg)
+
+
+class NetTimeoutError(TimeoutError):
+    """A deadline passed: ``i/o timeout`` (Go's ``os.ErrDeadlineExceeded``).
+
+    Public as ``gort.net.TimeoutError``.
+    """
+
+    def __init__(self, msg: str = "i/o timeout") -> None:
+        super().__init__(msg)
+
+    def timeout(self) -> bool:
+        """Go's ``net.Error.Timeout``."""
+        return True
+
+
+ErrClosed.__module__ = "gort.net"
+NetTimeoutError.__module__ = "gort.net"
+NetTimeoutError.__name__ = NetTimeoutError.__qualname__ = "TimeoutError"
+
+
+def _err_closed() -> BaseException:
+    return ErrClosed()
+
+
+def _err_timeout() -> BaseException:
+    return NetTimeoutError()
+
+
+def _set_interest(pd: PollDesc, mask: int) -> None:
+    """Make ``mask`` the registered interest of ``pd`` (``pd.lock`` held)."""
+    sel = _sel
+    if sel is None:
+        raise RuntimeError("gort.net: no runtime is running (use gort.run)")
+    with _poll_lock:
+        if pd.regsel is not sel:  # never registered, or registered with an older runtime
+            pd.regsel = sel
+            pd.regmask = 0
+        old = pd.regmask
+        if mask == old:
+            return
+        if old == 0:
+            try:
+                sel.register(pd.fd, mask, pd)
+            except KeyError:
+                # a descriptor closed behind our back left its number registered
+                stale = sel.get_key(pd.fd).data
+                if isinstance(stale, PollDesc):
+                    stale.regmask = 0
+                    stale.regsel = None
+                sel.unregister(pd.fd)
+                sel.register(pd.fd, mask, pd)
+        elif mask == 0:
+            sel.unregister(pd.fd)
+        else:
+            sel.modify(pd.fd, mask, pd)
+        pd.regmask = mask
+    if _break_on_change:
+        netpoll_break()
+
+
+# ---------------------------------------------------------------------------
+# The poller
 
 
 def netpollinit(s: Any) -> None:
-    global _sel, _rfd, _wfd, _sched, _waiters, _break_pending
+    global _sel, _rfd, _wfd, _sched, _waiters, _break_pending, _break_on_change
     _sched = s
-    _sel = selectors.DefaultSelector()
+    cls = selector_class or selectors.DefaultSelector
+    _sel = cls()
+    snapshot_free = tuple(
+        getattr(selectors, n) for n in ("EpollSelector", "KqueueSelector") if hasattr(selectors, n)
+    )
+    _break_on_change = not isinstance(_sel, snapshot_free)
     _rfd, _wfd = socket.socketpair()
     _rfd.setblocking(False)
     _wfd.setblocking(False)
     _sel.register(_rfd, selectors.EVENT_READ, None)
     _waiters = 0
     _break_pending = False
+    # Go's schedinit sets sched.lastpoll = nanotime(): nobody is blocked in netpoll yet,
+    # so find_runnable and sysmon may poll without blocking (0 means an M is blocked).
+    if getattr(s, "lastpoll", 1) == 0 and getattr(s, "poller", None) is None:
+        s.lastpoll = time.monotonic_ns()
 
 
 def netpollclose(s: Any) -> None:
-    global _sel, _rfd, _wfd, _sched
+    global _sel, _rfd, _wfd, _sched, _waiters
     with _poll_lock:
         if _sel is not None:
             _sel.close()
@@ -54,6 +648,7 @@ def netpollclose(s: Any) -> None:
                 sock.close()
         _sel = _rfd = _wfd = None
         _sched = None
+        _waiters = 0
 
 
 def netpollinited() -> bool:
@@ -62,6 +657,11 @@ def netpollinited() -> bool:
 
 def netpoll_anywaiters() -> bool:
     return _waiters > 0
+
+
+def netpoll_waiters() -> int:
+    """Goroutines parked in IO wait (for tests and tools)."""
+    return _waiters
 
 
 def add_waiter(n: int) -> None:
@@ -85,19 +685,15 @@ def netpoll_break() -> None:
 
 def try_become_poller(s: Any) -> bool:
     """Claim the right to block in netpoll (Go: lastpoll.Swap(0) != 0)."""
-    from .proc import getm
-
     with s.lock:
         if s.poller is not None or s.exiting:
             return False
-        s.poller = getm()
+        s.poller = _proc.getm()
         s.lastpoll = 0
         return True
 
 
 def release_poller(s: Any) -> None:
-    import time
-
     with s.lock:
         s.poller = None
         s.lastpoll = time.monotonic_ns()
@@ -114,18 +710,31 @@ def netpoll(delay_ns: int) -> list[Any]:
 
     Returns the goroutines made ready (still ``_Gwaiting``; the caller readies them).
     """
-    global _break_pending
+    global _break_pending, _waiters
     sel = _sel
     if sel is None:
         return []
     timeout = None if delay_ns < 0 else delay_ns / 1e9
-    try:
-        events = sel.select(timeout)
-    except (OSError, ValueError):
-        return []
+    if _break_on_change:
+        # select.poll objects refuse concurrent polls: a non-blocking poll (sysmon,
+        # find_runnable) skips while another one is in progress.
+        if not _snapshot_poll_lock.acquire(delay_ns != 0):
+            return []
+        try:
+            events = sel.select(timeout)
+        except (OSError, ValueError, RuntimeError):
+            return []
+        finally:
+            _snapshot_poll_lock.release()
+    else:
+        try:
+            events = sel.select(timeout)
+        except (OSError, ValueError):
+            return []
     glist: list[Any] = []
     for key, mask in events:
-        if key.data is None:  # the wake-up socket
+        pd = key.data
+        if pd is None:  # the wake-up socket
             try:
                 while _rfd is not None and _rfd.recv(4096):
                     pass
@@ -133,10 +742,17 @@ def netpoll(delay_ns: int) -> list[Any]:
                 pass
             _break_pending = False
             continue
-        pd = key.data
         pd.netpollready(mask, glist)
+    if glist:
+        with _poll_lock:
+            _waiters -= len(glist)
     return glist
 
 
 def selector() -> selectors.BaseSelector | None:
     return _sel
+
+
+# Bound last: proc and timers import this module while they are being imported.
+from . import proc as _proc  # noqa: E402
+from . import timers as _timers  # noqa: E402
