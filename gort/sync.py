@@ -54,6 +54,13 @@ Differences from Go (each marked ``# Go:`` in the code)
   instead of one 64-bit word; a negative counter is refused without being
   stored. The misuse "Add called concurrently with Wait" that Go detects from a
   torn update cannot happen under a lock.
+- ``WaitGroup.wait`` keeps Go's check "reused before previous Wait has returned":
+  a waiter released by the counter reaching zero panics if, when it runs, a new
+  round has already begun. Here that window lasts until the releasing goroutine
+  yields, so ``add`` right after the ``done`` that released a waiter (without
+  letting it run) trips it; Go's documentation forbids that order anyway.
+- ``Once`` waiters block on its mutex and show ``[sync.Mutex.Lock]``, as in Go
+  (runtime2's ``sync.Once.Do`` reason is not used).
 - ``Cond`` has no copy checker: Python does not copy objects behind one's back.
 """
 
@@ -278,6 +285,8 @@ class Mutex:
 
     def unlock(self) -> None:
         """Unlock. ``FatalError`` if the mutex is not locked."""
+        # Go: after a starvation-mode hand-off Go's Unlock yields to the new owner; a
+        # plain call cannot (``__aexit__`` does).
         lk = self._lk
         lk.acquire()
         old = self._state
@@ -301,7 +310,7 @@ class Mutex:
     def _unlock_slow(self, old: int) -> bool:
         """Unlock a mutex whose state word is ``old``; called with ``_lk`` held, releases it."""
         lk = self._lk
-        if not old & mutexLocked:
+        if not old & mutexLocked:  # Go: checked before the state word changes
             lk.release()
             raise FatalError("sync: unlock of unlocked mutex")
         new = old - mutexLocked
@@ -414,7 +423,7 @@ class RWMutex:
             self._reader_count = old - 1
             lk.release()
             return
-        if old == 0 or old == -rwmutexMaxReaders:
+        if old == 0 or old == -rwmutexMaxReaders:  # Go: checked before the count changes
             lk.release()
             raise FatalError("sync: RUnlock of unlocked RWMutex")
         # A writer is pending: if we were the last reader it waited for, wake it.
@@ -467,7 +476,7 @@ class RWMutex:
         lk = self._lk
         lk.acquire()
         old = self._reader_count
-        if old >= 0:
+        if old >= 0:  # Go: checked before the count changes
             lk.release()
             raise FatalError("sync: Unlock of unlocked RWMutex")
         r = old + rwmutexMaxReaders  # readers that queued behind us
@@ -529,6 +538,7 @@ class WaitGroup:
     __slots__ = ("_lk", "_counter", "_waiters", "_sema")
 
     def __init__(self) -> None:
+        # Go: one 64-bit atomic word (counter << 32 | waiters); two fields under _lk here.
         self._lk = _allocate_lock()
         self._counter = 0  # guarded by _lk
         self._waiters = 0  # guarded by _lk: goroutines in wait() for this round
