@@ -97,7 +97,7 @@ def sched_snapshot() -> SchedSnapshot:
                     continue
                 cb = None
                 if gp.gopc is not None and gp.parent_goid:
-                    code = gp.gopc[0]
+                    code = gp.gopc
                     cb = getattr(code, "co_qualname", code.co_name)
                 gs.append(
                     GoroutineInfo(

@@ -303,7 +303,8 @@ def _save_ancestors(callergp: G | None, frame: Any) -> Any:
         if not _is_runtime_frame(f):
             pcs.append((f.f_code, f.f_lineno))
         f = f.f_back
-    mine = (callergp.goid, callergp.gopc, pcs)
+    gopc = (callergp.gopc, callergp.gopc_lasti) if callergp.gopc is not None else None
+    mine = (callergp.goid, gopc, pcs)
     prev = callergp.ancestors or []
     return [mine, *prev][:n]
 
@@ -361,7 +362,8 @@ def newproc1(
     else:
         newg.parent_goid = 0
     if frame is not None:
-        newg.gopc = (frame.f_code, frame.f_lasti)
+        newg.gopc = frame.f_code
+        newg.gopc_lasti = frame.f_lasti
         if debug_tracebackancestors > 0:
             newg.ancestors = _save_ancestors(callergp, frame)
     else:
@@ -424,7 +426,11 @@ def newproc(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None, frame
                 newg.labels = callergp.labels
         else:
             newg.parent_goid = 0
-        newg.gopc = (frame.f_code, frame.f_lasti) if frame is not None else None
+        if frame is not None:
+            newg.gopc = frame.f_code
+            newg.gopc_lasti = frame.f_lasti
+        else:
+            newg.gopc = None
         newg.status = _Grunnable
         cache = pp.goidcache
         newg.goid = cache.popleft() if len(cache) > 1 else _newgoid(s, pp)

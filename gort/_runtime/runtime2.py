@@ -241,6 +241,9 @@ TRAP_YIELD: Final = 5  # goyield: to the tail of the local run queue
 Ancestor = tuple[int, "tuple[CodeType, int] | None", "list[tuple[CodeType, int]]"]
 
 
+_NO_SELECT: dict[int, bool] = {}  # shared and always empty: no select in progress
+
+
 class G:
     """A goroutine (Go's ``runtime.g``)."""
 
@@ -255,7 +258,8 @@ class G:
         "waitreason",
         "waitsince",
         "parent_goid",
-        "gopc",  # (code, byte offset) of the `go` statement: Go's gopc (see gopc_line)
+        "gopc",  # code object of the `go` statement's function: Go's gopc (see gopc_line)
+        "gopc_lasti",  # and the byte offset of the call in it
         "startpc",  # the entry function (Go's startpc)
         "ancestors",
         "labels",
@@ -263,11 +267,7 @@ class G:
         "issystem",
         "param",  # wake-up parameter (Go's g.param): set by the waker
         "selectdone",  # select wake-up race: a one-key dict, popped by the winner
-        "waiting",  # sudogs this G waits on (select)
         "timer",  # cached timer for sleep
-        "lockedm",
-        "runnable_since",
-        "tracing",
         "sg",  # this G's cached sudog for plain (non-select) channel waits
     )
 
@@ -282,19 +282,16 @@ class G:
         self.waitreason = waitReasonZero
         self.waitsince = 0.0
         self.parent_goid = 0
-        self.gopc: tuple[CodeType, int] | None = None
+        self.gopc: CodeType | None = None
+        self.gopc_lasti = 0
         self.startpc: Any = None
         self.ancestors: list[Ancestor] | None = None
         self.labels: Any = None
         self.preempt = False
         self.issystem = False
         self.param: Any = None
-        self.selectdone: dict[int, bool] = {}
-        self.waiting: Any = None
+        self.selectdone: dict[int, bool] = _NO_SELECT
         self.timer: Any = None
-        self.lockedm: M | None = None
-        self.runnable_since = 0.0
-        self.tracing = False
         self.sg: Any = None
 
     def __repr__(self) -> str:

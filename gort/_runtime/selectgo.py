@@ -30,7 +30,7 @@ from typing import Any
 
 from . import proc
 from .chan import Chan, NilChan, _park_forever, dequeue, sudog
-from .runtime2 import TRAP_PARK, G, M, Panic, waitReasonSelect, waitReasonSelectNoCases
+from .runtime2 import TRAP_PARK, FatalError, G, M, Panic, waitReasonSelect, waitReasonSelectNoCases
 
 _tls = proc._tls
 _goready = proc.goready
@@ -197,13 +197,15 @@ def selectgo(cases: tuple[Any, ...]) -> Generator[int, Any, tuple[int, Any]]:
     gp.param = None
     gp.selectdone = {0: True}
     sgs: list[sudog] = []
-    for c, kind, v, idx in scases:
+    # queue in poll order, as Go's lock order is built from it: two cases on the
+    # same channel must not always be offered to a partner in source order
+    for c, kind, v, idx in order:
         sg = sudog(gp, v, c, True, idx)
         sgs.append(sg)
         if kind == SEND:
-            c.sendq.append(sg)
+            c.sendq.enqueue(sg)
         else:
-            c.recvq.append(sg)
+            c.recvq.enqueue(sg)
     gp.waitreason = waitReasonSelect
     mp.waitlock = chans
     mp.waitunlockf = _selunlock
@@ -213,17 +215,20 @@ def selectgo(cases: tuple[Any, ...]) -> Generator[int, Any, tuple[int, Any]]:
     gp.param = None
     _lockall(chans)
     for sg in sgs:
-        if sg is won:
-            continue
-        q = sg.c.sendq if scases[sgs.index(sg)][1] == SEND else sg.c.recvq
-        try:
+        q = sg.q
+        if q is not None:
             q.remove(sg)
-        except ValueError:
-            pass
     _unlockall(chans)
-    kind = scases[sgs.index(won)][1]
+    kind = _kind_of(scases, won)
     if kind == SEND:
         if not won.success:
             raise Panic("send on closed channel")
         return won.caseidx, None
     return won.caseidx, _result(kind, won.elem, won.success)
+
+
+def _kind_of(scases: list[tuple[Any, int, Any, int]], won: sudog) -> int:
+    for _c, kind, _v, idx in scases:
+        if idx == won.caseidx:
+            return kind
+    raise FatalError("selectgo: bad wakeup")

@@ -110,8 +110,8 @@ def _format_frames(frames: list[tuple[CodeType, int, str]]) -> list[str]:
 def _created_by(gp: G, with_goid: bool = True) -> list[str]:
     if gp.gopc is None or gp.parent_goid == 0:
         return []
-    code, lasti = gp.gopc
-    line = gopc_line(code, lasti)
+    code = gp.gopc
+    line = gopc_line(code, gp.gopc_lasti)
     tail = f" in goroutine {gp.parent_goid}" if with_goid else ""
     return [f"created by {_qualname(code)}{tail}", f"\t{code.co_filename}:{line}"]
 
