@@ -237,11 +237,17 @@ def _lock_timer(t: Timer) -> Timers | None:
 def _wake_for(when: int) -> None:
     """A timer due at ``when`` was armed: make sure some M will be awake for it.
 
-    Go's ``wakeNetPoller``: break the M sleeping in the poller if it would
-    sleep past ``when``; with no poller, start an M on an idle P (it will find
-    the timer and poll until it is due). Unlocked reads: a stale one costs a
-    spurious wake-up at worst, and an M that is about to poll re-reads every
-    heap after releasing its P.
+    Go's ``wakeNetPoller``: break the M sleeping in the poller if it would sleep
+    past ``when``; with no poller, start an M on an idle P (it will find the
+    timer and poll until it is due).
+
+    # Go: besides, with no poller, a break is left pending. An M may be on its way
+    into the poller with a view of the heaps from before this timer (it scanned
+    them, then registered as the poller): its first poll then returns at once and
+    it scans again. ``netpoll_break`` writes once until a poll consumes it, so
+    this costs one extra pass through ``find_runnable`` per idle spell.
+
+    Unlocked reads of the poller fields: a stale one costs a spurious wake-up.
     """
     s = _proc.sched
     if s is None:
@@ -250,7 +256,9 @@ def _wake_for(when: int) -> None:
         pu = s.poll_until
         if pu == 0 or pu > when:
             _netpoll.netpoll_break()
-    elif s.npidle and not s.nmspinning:
+        return
+    _netpoll.netpoll_break()
+    if s.npidle and not s.nmspinning:
         _proc.wakep(s)
 
 
@@ -259,50 +267,77 @@ def modtimer(t: Timer, when: int, period: int | None = None) -> bool:
 
     Returns whether it was pending (armed and not yet fired). The timer moves to
     the calling P's heap. Go's ``modtimer``/``resettimer``.
+
+    The common case - a timer armed again from the P it belongs to, or armed for
+    the first time (every ``sleep``) - takes one lock and no helper calls; its
+    state check is ``_set_state``'s table for the two legal moves to WAITING.
     """
-    if when < 0:
-        when = 0
-    elif when > MAX_WHEN:
-        when = MAX_WHEN
-    cur = _current_timers()
+    if not 0 <= when <= MAX_WHEN:
+        when = 0 if when < 0 else MAX_WHEN
+    mp = getattr(_proc._tls, "m", None)
+    pp = mp.p if mp is not None else None
+    cur: Timers = pp.timers if pp is not None else _current_timers()
+    old = t.ts
+    if old is None or old is cur:
+        lock = cur.lock
+        lock.acquire()
+        if t.ts is old and not cur.dead:
+            st = t.state
+            if st == T_WAITING:
+                pending = True
+                _kill_entry(cur, t)
+            elif st == T_IDLE:
+                pending = False
+            else:
+                lock.release()
+                _set_state(t, T_WAITING)  # raises: an illegal state
+                raise AssertionError("unreachable")
+            v = t.version = t.version + 1
+            t.when = when
+            if period is not None:
+                t.period = period
+            t.state = T_WAITING
+            t.ts = cur
+            seq = cur.seq = cur.seq + 1
+            _heappush(cur.heap, (when, seq, v, t))
+            lock.release()
+            _wake_for(when)
+            return pending
+        lock.release()
+    pending = _modtimer_move(t, when, period, cur)
+    _wake_for(when)
+    return pending
+
+
+def _modtimer_move(t: Timer, when: int, period: int | None, cur: Timers) -> bool:
+    """modtimer's slow path: ``t`` moves to heap ``cur`` from another (or raced)."""
     while True:
         old = t.ts
         if old is None or old is cur:
-            cur.lock.acquire()
-            if t.ts is not old:
-                cur.lock.release()
-                continue
-            try:
-                pending = t.state == T_WAITING
-                if pending:
-                    _kill_entry(cur, t)
-                t.version += 1
-                t.when = when
-                if period is not None:
-                    t.period = period
-                _set_state(t, T_WAITING)
-                t.ts = cur
-                _push(cur, t)
-            finally:
-                cur.lock.release()
-            break
-        # moving from another heap: both locks, in the fixed order
+            with cur.lock:
+                if t.ts is not old:
+                    continue
+                return _rearm_locked(t, when, period, cur, cur)
+        # both locks, in the fixed order
         first, second = _heap_order(old, cur)
         with first.lock, second.lock:
             if t.ts is not old:
                 continue
-            pending = t.state == T_WAITING
-            if pending:
-                _kill_entry(old, t)
-            t.version += 1
-            t.when = when
-            if period is not None:
-                t.period = period
-            _set_state(t, T_WAITING)
-            t.ts = cur
-            _push(cur, t)
-        break
-    _wake_for(when)
+            return _rearm_locked(t, when, period, old, cur)
+
+
+def _rearm_locked(t: Timer, when: int, period: int | None, old: Timers, cur: Timers) -> bool:
+    """Move ``t`` from ``old`` to ``cur`` (may be the same) armed for ``when``: both locked."""
+    pending = t.state == T_WAITING
+    if pending:
+        _kill_entry(old, t)
+    t.version += 1
+    t.when = when
+    if period is not None:
+        t.period = period
+    _set_state(t, T_WAITING)
+    t.ts = cur
+    _push(cur, t)
     return pending
 
 
@@ -322,13 +357,13 @@ def stoptimer(t: Timer) -> bool:
         ts.lock.release()
     if pending:
         s = _proc.sched
-        if s is not None and s.poller is not None:
+        if s is not None:
+            # Go: no counterpart. If the M in the poller sleeps for this very timer (or
+            # is on its way there, see _wake_for), wake it to sleep until the right
+            # one or to go idle, so that checkdead sees a program whose last timer
+            # was stopped (checkdead runs only when an M goes idle).
             pu = s.poll_until
-            if pu == when or pu == 0:
-                # Go: no counterpart. The M in the poller sleeps for this very timer (or
-                # is about to publish what it sleeps for): wake it to sleep until the
-                # right one, or to go idle, so that checkdead sees a program whose last
-                # timer was stopped (checkdead runs only when an M goes idle).
+            if s.poller is None or pu == when or pu == 0:
                 _netpoll.netpoll_break()
     return pending
 
@@ -365,14 +400,15 @@ def check_timers(s: Any, pp: Any, now: int = 0) -> int:
             if when > now:
                 break
             _heappop(h)
+            if t.state != T_WAITING:  # a live entry is a WAITING timer's
+                raise throw(f"timer: live heap entry of a timer in state {t.state}")
             t.fired = version
             if t.period > 0:
                 # periodic: the next tick after now, skipping missed ones, as Go does
                 t.when = when + t.period * (1 + (now - when) // t.period)
-                _set_state(t, T_WAITING)
-                _push(ts, t)
+                _push(ts, t)  # WAITING -> WAITING
             else:
-                _set_state(t, T_IDLE)
+                t.state = T_IDLE  # WAITING -> IDLE (fired)
             fired.append((t, version, now - when))
         nxt_when = h[0][0] if h else 0
     if fired:
@@ -380,6 +416,27 @@ def check_timers(s: Any, pp: Any, now: int = 0) -> int:
         for t, version, delta in fired:
             t.f(t.arg, version, delta)
     return nxt_when
+
+
+def check_all(s: Any, now: int = 0) -> int:
+    """Run the due timers of every P; returns when the next one is due (0: none).
+
+    For an M that holds a P and woke from the poller because a timer came due:
+    that timer may be on another P's heap, which ``find_runnable`` reaches only
+    in a stealing pass that it may not be allowed to make (too many spinning Ms).
+    Callbacks ready goroutines into the caller's P.
+    """
+    if now == 0:
+        now = _nanotime()
+    w = 0
+    for pp in list(s.allp):
+        ts: Timers | None = pp.timers
+        if ts is None or not ts.heap:
+            continue
+        n = check_timers(s, pp, now)
+        if n and (w == 0 or n < w):
+            w = n
+    return w
 
 
 def ran_any(pp: Any) -> bool:
