@@ -62,8 +62,9 @@ from collections.abc import Generator
 from typing import Any
 
 from ._runtime import proc as _proc
-from ._runtime.netpoll import MODE_READ, MODE_WRITE, ErrClosed, PollDesc
+from ._runtime.netpoll import MODE_READ, MODE_WRITE, PD_NIL, PD_READY, ErrClosed, PollDesc
 from ._runtime.netpoll import NetTimeoutError as TimeoutError  # noqa: A004
+from ._runtime.runtime2 import TRAP_PARK
 
 __all__ = [
     "AddrError",
@@ -500,17 +501,35 @@ class Conn:
         if pd.rowned or pd.closing or pd.rd < 0:
             lk.release()
             yield from pd.acquire(MODE_READ)
+            park_first = False
         else:
             pd.rowned = True
-            lk.release()
+            # The last read emptied the socket: wait for readiness before reading
+            # instead of a recv that would fail (a system call and an exception).
+            # Unless a hang-up was seen: it may have come with the last data and
+            # will not be reported again.
+            park_first = pd.rdrained and not pd.hup
+            if not park_first:
+                lk.release()
         try:
+            if park_first:
+                if pd.rg == PD_READY:
+                    pd._cas(MODE_READ, PD_NIL)
+                    lk.release()
+                else:
+                    pd.prepark(MODE_READ)
+                    yield TRAP_PARK
+                    if not pd.postpark(MODE_READ):
+                        pd.raise_if_error(MODE_READ)
             recv = self._sock.recv
             while True:
                 try:
-                    return recv(n)
+                    data = recv(n)
                 except BlockingIOError:
-                    pass
-                yield from pd.wait(MODE_READ)
+                    yield from pd.wait(MODE_READ)
+                    continue
+                pd.rdrained = 0 < len(data) < n
+                return data
         finally:
             lk.acquire()
             if pd.rq or pd.closing:

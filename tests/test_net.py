@@ -250,6 +250,48 @@ def test_read_returns_empty_at_end_of_stream(procs: int) -> None:
     assert b"".join(got) == b"abc" and got[-1] == b""
 
 
+def _write_and_close(addr: Any) -> None:
+    with socket.create_connection((addr.ip, addr.port)) as s:
+        time.sleep(0.1)  # the server is parked in read by now
+        s.sendall(b"abc")
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_data_and_end_of_stream_in_one_readiness_report(procs: int) -> None:
+    """The peer writes and closes at once while the reader is parked: the data and the
+    hang-up arrive together (one edge with epoll). Reads that leave the socket empty
+    must still see the end of stream, also with reads smaller than what arrived."""
+
+    async def main() -> list[list[bytes]]:
+        ln = net.listen("tcp", "127.0.0.1:0")
+        out: list[list[bytes]] = []
+        done = gort.Chan[Any](1)
+
+        async def server(size: int) -> None:
+            conn = await ln.accept()
+            got: list[bytes] = []
+            while True:
+                d = await conn.read(size)
+                got.append(d)
+                if not d:
+                    break
+            conn.close()
+            out.append(got)
+            await done.send(None)
+
+        for size in (65536, 2):
+            gort.go(server, size)
+            await gort.sleep(0.02)
+            await gort.blocking(_write_and_close, ln.addr)
+            await take(done)
+        ln.close()
+        return out
+
+    big, small = run(main, procs)
+    assert b"".join(big) == b"abc" and big[-1] == b""
+    assert small == [b"ab", b"c", b""]
+
+
 @pytest.mark.parametrize("procs", PROCS)
 def test_large_write_blocks_until_peer_reads(procs: int) -> None:
     """An 8 MiB write cannot fit in the socket buffers: the writer parks in IO wait and
@@ -809,11 +851,14 @@ def test_waiter_count_returns_to_zero(procs: int) -> None:
 
 
 # ---------------------------------------------------------------------------
-# The portable poller (a selector that polls a snapshot of the interest set)
+# The level-triggered selectors back end (EpollSelector and KqueueSelector watch the
+# interest set live; PollSelector and SelectSelector poll a snapshot of it)
 
 
 @pytest.mark.parametrize("procs", PROCS)
-@pytest.mark.parametrize("cls", ["PollSelector", "SelectSelector"])
+@pytest.mark.parametrize(
+    "cls", ["EpollSelector", "KqueueSelector", "PollSelector", "SelectSelector"]
+)
 def test_portable_selector_fallback(procs: int, cls: str) -> None:
     sel_cls = getattr(selectors, cls, None)
     if sel_cls is None:

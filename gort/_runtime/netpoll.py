@@ -6,13 +6,23 @@ Mirrors Go's ``runtime/netpoll.go`` and ``netpoll_epoll.go`` (plus the part of
 
 The poller
 ----------
-A ``selectors.DefaultSelector`` (epoll on Linux, kqueue on BSD and macOS; the
-``poll``/``select`` selectors elsewhere) plus a wake-up socket pair (Go's
-``netpollBreak``). At most one M blocks in it at a time (``try_become_poller``;
-Go uses ``sched.lastpoll``); ``find_runnable`` and sysmon poll it without
-blocking. ``netpoll`` calls ``pd.netpollready(mask, glist)`` for every ready
-registration; it appends the goroutines to wake (still ``_Gwaiting``) and the
-caller makes them runnable (``injectglist``).
+Two back ends, chosen by ``netpollinit``:
+
+- Linux (the default there): an ``select.epoll`` object used as Go uses epoll.
+  A descriptor is registered once, edge-triggered, for both directions
+  (``EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET``), the first time a goroutine is about
+  to park on it, and removed when it is closed; ``_fdmap`` maps descriptor
+  numbers to poll descriptors.
+- Elsewhere (or when ``selector_class`` names a ``selectors`` class): a
+  ``selectors`` selector (kqueue on BSD and macOS, ``poll``/``select``
+  otherwise), which is level-triggered: see *Level-triggered interest*.
+
+Either way a wake-up socket pair is registered too (Go's ``netpollBreak``). At
+most one M blocks in the poller at a time (``try_become_poller``; Go uses
+``sched.lastpoll``); ``find_runnable`` and sysmon poll it without blocking.
+``netpoll`` calls ``pd.netpollready(mask, glist)`` for every ready descriptor;
+it appends the goroutines to wake (still ``_Gwaiting``) and the caller makes
+them runnable (``injectglist``).
 
 Poll descriptors
 ----------------
@@ -33,7 +43,7 @@ function that writes a semaphore, ``PollDesc._cas``::
     pdReady -> pdReady   (not a write: a second report is absorbed)
     pdReady -> pdNil     a goroutine consumed the notification (wait), or a woken
                          goroutine cleared it after running again
-    pdNil   -> pdWait    a goroutine is about to park (wait)
+    pdNil   -> pdWait    a goroutine is about to park (prepark)
     pdWait  -> G         its M parked it (the commit, gopark's unlock function)
     pdWait  -> pdNil     the park was cancelled before the commit
     G       -> pdReady   readiness woke the parked goroutine (netpollready)
@@ -46,20 +56,27 @@ two goroutines may never wait in the same direction; ``gort.net`` guarantees it
 with the per-direction ownership below (Go's ``fdMutex``), so it is a
 runtime bug (``FatalError``).
 
+A notification is never lost: readiness that arrives while nobody is parked
+leaves ``pdReady`` behind, which the next wait consumes (then retries the I/O,
+which may find nothing: readiness can be spurious). That is what lets
+``gort.net`` park *before* trying a read that would surely fail (the previous
+read drained the socket): a failed ``recv`` costs a system call and an
+exception, more than the rest of the wait.
+
 Level-triggered interest
 ------------------------
-Go registers every descriptor once, edge-triggered, for both directions.
-``selectors`` is level-triggered, so interest is managed instead: a direction
-is registered (``register``/``modify``) when a goroutine is about to park on
-it, and dropped the first time readiness is reported for it while no goroutine
-is parked on it (``netpollready``), so a socket nobody reads (or an always
-writable one) never makes the poller spin. Interest is left in place when a
-parked goroutine is woken, because it usually parks again soon: a connection in
-a request/response loop costs no ``epoll_ctl`` per message. Every change is
-made under ``_poll_lock``; the one poller M may be blocked in ``select`` at the
-time. epoll and kqueue apply a change to a wait in progress; the other
-selectors poll a snapshot, so after a change on those ``netpoll_break`` makes
-the blocked poller start over with the new set.
+With a ``selectors`` selector, interest is managed instead of registered once:
+a direction is registered (``register``/``modify``) when a goroutine is about to
+park on it, and dropped the first time readiness is reported for it while no
+goroutine is parked on it (``netpollready``; the report is kept as
+``pdReady``), so a socket nobody reads (or an always writable one) never makes
+the poller spin. Interest is left in place when a parked goroutine is woken,
+because it usually parks again soon: a connection in a request/response loop
+costs no system call per message for it. Every change is made under
+``_poll_lock``; the one poller M may be blocked in ``select`` at the time.
+epoll and kqueue apply a change to a wait in progress; the other selectors poll
+a snapshot, so after a change on those ``netpoll_break`` makes the blocked
+poller start over with the new set.
 
 Ownership (fdMutex)
 -------------------
@@ -68,7 +85,8 @@ At most one goroutine reads and one writes a descriptor at a time
 ``semacquire``) and is handed the ownership in FIFO order. The socket is
 closed by ``evict`` at once if nobody owns a direction, else by the last owner
 to leave, so a close never races a ``recv`` on another M (the descriptor
-number could otherwise be reused under it).
+number could otherwise be reused under it). The owner of a direction may keep
+private per-direction state without the lock (``rdrained``).
 
 Deadlines
 ---------
@@ -85,17 +103,19 @@ Order: ``pd.lock`` -> ``_poll_lock`` -> timer heap locks -> ``sched.lock``.
 ``pd.lock`` guards every field of its descriptor. A goroutine parks with
 ``pd.lock`` held (gopark's protocol); its M releases it once the G is
 ``_Gwaiting``. Wakers take the G out of the semaphore under ``pd.lock`` and
-ready it after releasing it. ``_poll_lock`` guards the selector's
-registrations and ``_waiters``; ``select`` itself runs without it (with the
-snapshot selectors, ``_snapshot_poll_lock`` keeps two polls from overlapping:
-``select.poll`` refuses that, and a non-blocking poll just skips).
-``_waiters`` counts goroutines parked in IO wait (incremented by the commit,
-decremented by whoever takes the G out of a semaphore); ``checkdead`` reads it.
+ready it after releasing it. ``_poll_lock`` guards the registrations
+(``_fdmap``, the selector's keys) and ``_waiters``; the poll itself runs
+without it (with the snapshot selectors, ``_snapshot_poll_lock`` keeps two
+polls from overlapping: ``select.poll`` refuses that, and a non-blocking poll
+just skips). ``_waiters`` counts goroutines parked in IO wait (incremented by
+the commit, decremented by whoever takes the G out of a semaphore);
+``checkdead`` reads it.
 """
 
 from __future__ import annotations
 
 import collections
+import select
 import selectors
 import socket
 import threading
@@ -113,7 +133,11 @@ from .runtime2 import (
     waitReasonSemacquire,
 )
 
-_sel: selectors.BaseSelector | None = None
+_sel: selectors.BaseSelector | None = None  # the selectors back end, or None
+_ep: Any = None  # the epoll back end (a select.epoll), or None
+_fdmap: dict[int, PollDesc] = {}  # epoll: registered descriptors (guarded by _poll_lock)
+_gen: object | None = None  # identity of the running poller (a new one per runtime)
+_wake_fd = -1
 _rfd: socket.socket | None = None
 _wfd: socket.socket | None = None
 _poll_lock = threading.Lock()
@@ -130,6 +154,13 @@ selector_class: type[selectors.BaseSelector] | None = None
 # Directions: the same bits as the selectors' event masks.
 MODE_READ = selectors.EVENT_READ
 MODE_WRITE = selectors.EVENT_WRITE
+MODE_HUP = 4  # with MODE_READ from the epoll back end: hang-up or error (sticky)
+
+if hasattr(select, "epoll"):
+    _EP_ALL = select.EPOLLIN | select.EPOLLOUT | select.EPOLLRDHUP | select.EPOLLET
+    _EP_R = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR
+    _EP_W = select.EPOLLOUT | select.EPOLLHUP | select.EPOLLERR
+    _EP_HUP = select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR
 
 # Semaphore values (Go's pdNil, pdReady, pdWait); any other value is a parked G.
 PD_NIL = 0
@@ -174,8 +205,10 @@ class PollDesc:
         "wd",
         "rt",  # read deadline timer (created on first use)
         "wt",
-        "regmask",  # interest registered in regsel
-        "regsel",
+        "regmask",  # interest registered with the poller regsel
+        "regsel",  # the poller (_gen) it is registered with, or None
+        "hup",  # the poller reported a hang-up or error (sticky)
+        "rdrained",  # the reader's last read emptied the socket (read owner only)
         "rowned",  # a goroutine owns the read direction
         "wowned",
         "rq",  # goroutines waiting to own the read direction (FIFO)
@@ -196,7 +229,9 @@ class PollDesc:
         self.rt: Any = None
         self.wt: Any = None
         self.regmask = 0
-        self.regsel: selectors.BaseSelector | None = None
+        self.regsel: object | None = None
+        self.hup = False
+        self.rdrained = False
         self.rowned = False
         self.wowned = False
         self.rq: collections.deque[G] | None = None
@@ -259,6 +294,7 @@ class PollDesc:
 
         The caller owns the direction and has just seen the operation would block.
         Returns when the operation should be retried (readiness may be spurious).
+        Go's runtime_pollWait / netpollblock.
         """
         lock = self.lock
         while True:
@@ -267,35 +303,55 @@ class PollDesc:
             if err is not None:
                 lock.release()
                 raise err
-            old = self.rg if mode == MODE_READ else self.wg
-            if old == PD_READY:
+            if (self.rg if mode == MODE_READ else self.wg) == PD_READY:
                 self._cas(mode, PD_NIL)
                 lock.release()
                 return
-            self._cas(mode, PD_WAIT)
-            if not (self.regmask & mode) or self.regsel is not _sel:
-                try:
-                    _set_interest(self, self.regmask | mode)
-                except BaseException:
-                    self._cas(mode, PD_NIL)
-                    lock.release()
-                    raise
-            mp: M | None = _proc_tls_m()
-            gp = mp.curg if mp is not None else None
-            if gp is None or mp is None:
-                self._cas(mode, PD_NIL)
-                lock.release()
-                raise RuntimeError("gort.net: I/O wait outside a goroutine")
-            gp.waitreason = waitReasonIOWait
-            mp.waitlock = self
-            mp.waitunlockf = _commit_read if mode == MODE_READ else _commit_write
+            self.prepark(mode)
             yield TRAP_PARK
-            lock.acquire()
-            old = self._cas(mode, PD_NIL)
-            lock.release()
-            if old == PD_READY:
+            if self.postpark(mode):
                 return
             # woken by a deadline or close: the check at the top raises
+
+    def prepark(self, mode: int) -> None:
+        """``pdNil -> pdWait``, make sure the poller watches the direction, and set up
+        the M to park the calling goroutine: the caller's next step is ``yield
+        TRAP_PARK``. Called with ``lock`` held and no error pending (``_checkerr``),
+        the semaphore not ``pdReady``; on failure it releases ``lock`` and raises.
+        """
+        self._cas(mode, PD_WAIT)
+        if not (self.regmask & mode) or self.regsel is not _gen:
+            try:
+                _set_interest(self, self.regmask | mode)
+            except BaseException:
+                self._cas(mode, PD_NIL)
+                self.lock.release()
+                raise
+        mp: M | None = getattr(_tls, "m", None)
+        gp = mp.curg if mp is not None else None
+        if gp is None or mp is None:
+            self._cas(mode, PD_NIL)
+            self.lock.release()
+            raise RuntimeError("gort.net: I/O wait outside a goroutine")
+        gp.waitreason = waitReasonIOWait
+        mp.waitlock = self
+        mp.waitunlockf = _commit_read if mode == MODE_READ else _commit_write
+
+    def postpark(self, mode: int) -> bool:
+        """After the park: clear the semaphore (Go's Swap(pdNil)). True if readiness
+        woke us, False for a deadline or close (the caller checks the error)."""
+        lock = self.lock
+        lock.acquire()
+        old = self._cas(mode, PD_NIL)
+        lock.release()
+        return bool(old == PD_READY)
+
+    def raise_if_error(self, mode: int) -> None:
+        """Raise the pending error of ``mode`` (closed, deadline expired), if any."""
+        with self.lock:
+            err = self._checkerr(mode)
+        if err is not None:
+            raise err
 
     def netpollready(self, mask: int, glist: list[G]) -> None:
         """The poller saw ``mask`` ready: wake the parked goroutines of those directions."""
@@ -303,6 +359,8 @@ class PollDesc:
         with self.lock:
             if self.closing:
                 return
+            if mask & MODE_HUP:
+                self.hup = True
             if mask & MODE_READ:
                 old = self.rg
                 if type(old) is int:
@@ -321,7 +379,7 @@ class PollDesc:
                 else:
                     self._cas(MODE_WRITE, PD_READY)
                     glist.append(old)
-            if drop and self.regsel is _sel and self.regmask & drop:
+            if drop and _sel is not None and self.regsel is _gen and self.regmask & drop:
                 try:
                     _set_interest(self, self.regmask & ~drop)
                 except OSError:
@@ -339,7 +397,7 @@ class PollDesc:
             raise _err_closed()
         owned = self.rowned if mode == MODE_READ else self.wowned
         if owned:
-            mp: M | None = _proc_tls_m()
+            mp: M | None = getattr(_tls, "m", None)
             gp = mp.curg if mp is not None else None
             if gp is None or mp is None:
                 lock.release()
@@ -471,7 +529,7 @@ class PollDesc:
                     g = q.popleft()
                     g.param = False
                     queued.append(g)
-            if self.regsel is _sel and self.regmask:
+            if self.regsel is _gen and self.regmask:
                 try:
                     _set_interest(self, 0)
                 except (OSError, KeyError, ValueError, RuntimeError):
@@ -540,8 +598,6 @@ def _goready(gp: G) -> None:
     _proc.goready(gp)
 
 
-def _proc_tls_m() -> M | None:
-    return getattr(_proc._tls, "m", None)
 
 
 class ErrClosed(OSError):  # noqa: N818 - Go's name (net.ErrClosed)
@@ -582,17 +638,47 @@ def _err_timeout() -> BaseException:
 
 
 def _set_interest(pd: PollDesc, mask: int) -> None:
-    """Make ``mask`` the registered interest of ``pd`` (``pd.lock`` held)."""
-    sel = _sel
-    if sel is None:
+    """Make ``mask`` the registered interest of ``pd`` (``pd.lock`` held).
+
+    epoll: any interest registers both directions, edge-triggered, once; 0 removes.
+    """
+    gen = _gen
+    if gen is None:
         raise RuntimeError("gort.net: no runtime is running (use gort.run)")
     with _poll_lock:
-        if pd.regsel is not sel:  # never registered, or registered with an older runtime
-            pd.regsel = sel
+        if pd.regsel is not gen:  # never registered, or with an earlier runtime's poller
+            pd.regsel = gen
             pd.regmask = 0
         old = pd.regmask
         if mask == old:
             return
+        ep = _ep
+        if ep is not None:
+            fd = pd.fd
+            if mask == 0:
+                try:
+                    ep.unregister(fd)
+                except OSError:
+                    pass
+                if _fdmap.get(fd) is pd:
+                    del _fdmap[fd]
+                pd.regmask = 0
+            elif old == 0:
+                # In the map first: the poller may see an event for the descriptor the
+                # moment it is registered, and an edge it cannot map is lost for good.
+                _fdmap[fd] = pd
+                try:
+                    ep.register(fd, _EP_ALL)
+                except FileExistsError:  # a number left registered by a dup, reused
+                    ep.modify(fd, _EP_ALL)
+                except BaseException:
+                    if _fdmap.get(fd) is pd:
+                        del _fdmap[fd]
+                    raise
+                pd.regmask = MODE_READ | MODE_WRITE
+            return
+        sel = _sel
+        assert sel is not None
         if old == 0:
             try:
                 sel.register(pd.fd, mask, pd)
@@ -618,18 +704,31 @@ def _set_interest(pd: PollDesc, mask: int) -> None:
 
 
 def netpollinit(s: Any) -> None:
-    global _sel, _rfd, _wfd, _sched, _waiters, _break_pending, _break_on_change
+    global _sel, _ep, _gen, _rfd, _wfd, _wake_fd, _sched, _waiters
+    global _break_pending, _break_on_change
     _sched = s
-    cls = selector_class or selectors.DefaultSelector
-    _sel = cls()
-    snapshot_free = tuple(
-        getattr(selectors, n) for n in ("EpollSelector", "KqueueSelector") if hasattr(selectors, n)
-    )
-    _break_on_change = not isinstance(_sel, snapshot_free)
     _rfd, _wfd = socket.socketpair()
     _rfd.setblocking(False)
     _wfd.setblocking(False)
-    _sel.register(_rfd, selectors.EVENT_READ, None)
+    _wake_fd = _rfd.fileno()
+    cls = selector_class
+    if cls is None and hasattr(select, "epoll"):
+        _ep = select.epoll()
+        _ep.register(_wake_fd, select.EPOLLIN)
+        _sel = None
+        _break_on_change = False
+    else:
+        _sel = (cls or selectors.DefaultSelector)()
+        _ep = None
+        snapshot_free = tuple(
+            getattr(selectors, n)
+            for n in ("EpollSelector", "KqueueSelector")
+            if hasattr(selectors, n)
+        )
+        _break_on_change = not isinstance(_sel, snapshot_free)
+        _sel.register(_rfd, selectors.EVENT_READ, None)
+    _fdmap.clear()
+    _gen = object()
     _waiters = 0
     _break_pending = False
     # Go's schedinit sets sched.lastpoll = nanotime(): nobody is blocked in netpoll yet,
@@ -639,20 +738,24 @@ def netpollinit(s: Any) -> None:
 
 
 def netpollclose(s: Any) -> None:
-    global _sel, _rfd, _wfd, _sched, _waiters
+    global _sel, _ep, _gen, _rfd, _wfd, _wake_fd, _sched, _waiters
     with _poll_lock:
         if _sel is not None:
             _sel.close()
+        if _ep is not None:
+            _ep.close()
         for sock in (_rfd, _wfd):
             if sock is not None:
                 sock.close()
-        _sel = _rfd = _wfd = None
+        _sel = _ep = _gen = _rfd = _wfd = None
+        _wake_fd = -1
+        _fdmap.clear()
         _sched = None
         _waiters = 0
 
 
 def netpollinited() -> bool:
-    return _sel is not None
+    return _gen is not None
 
 
 def netpoll_anywaiters() -> bool:
@@ -710,49 +813,79 @@ def netpoll(delay_ns: int) -> list[Any]:
 
     Returns the goroutines made ready (still ``_Gwaiting``; the caller readies them).
     """
-    global _break_pending, _waiters
-    sel = _sel
-    if sel is None:
-        return []
-    timeout = None if delay_ns < 0 else delay_ns / 1e9
-    if _break_on_change:
-        # select.poll objects refuse concurrent polls: a non-blocking poll (sysmon,
-        # find_runnable) skips while another one is in progress.
-        if not _snapshot_poll_lock.acquire(delay_ns != 0):
-            return []
-        try:
-            events = sel.select(timeout)
-        except (OSError, ValueError, RuntimeError):
-            return []
-        finally:
-            _snapshot_poll_lock.release()
-    else:
-        try:
-            events = sel.select(timeout)
-        except (OSError, ValueError):
-            return []
+    global _waiters
     glist: list[Any] = []
-    for key, mask in events:
-        pd = key.data
-        if pd is None:  # the wake-up socket
+    ep = _ep
+    if ep is not None:
+        try:
+            events = ep.poll(-1 if delay_ns < 0 else delay_ns / 1e9, 128)
+        except (OSError, ValueError):
+            return glist
+        fdmap = _fdmap
+        for fd, ev in events:
+            pd = fdmap.get(fd)
+            if pd is None:
+                if fd == _wake_fd:
+                    _drain_wakeups()
+                continue
+            mask = 0
+            if ev & _EP_R:
+                mask = MODE_READ
+                if ev & _EP_HUP:
+                    mask |= MODE_HUP
+            if ev & _EP_W:
+                mask |= MODE_WRITE
+            pd.netpollready(mask, glist)
+    else:
+        sel = _sel
+        if sel is None:
+            return glist
+        timeout = None if delay_ns < 0 else delay_ns / 1e9
+        if _break_on_change:
+            # select.poll objects refuse concurrent polls: a non-blocking poll (sysmon,
+            # find_runnable) skips while another one is in progress.
+            if not _snapshot_poll_lock.acquire(delay_ns != 0):
+                return glist
             try:
-                while _rfd is not None and _rfd.recv(4096):
-                    pass
-            except (BlockingIOError, OSError):
-                pass
-            _break_pending = False
-            continue
-        pd.netpollready(mask, glist)
+                sevents = sel.select(timeout)
+            except (OSError, ValueError, RuntimeError):
+                return glist
+            finally:
+                _snapshot_poll_lock.release()
+        else:
+            try:
+                sevents = sel.select(timeout)
+            except (OSError, ValueError):
+                return glist
+        for key, smask in sevents:
+            spd = key.data
+            if spd is None:  # the wake-up socket
+                _drain_wakeups()
+                continue
+            spd.netpollready(smask, glist)
     if glist:
         with _poll_lock:
             _waiters -= len(glist)
     return glist
 
 
-def selector() -> selectors.BaseSelector | None:
-    return _sel
+def _drain_wakeups() -> None:
+    global _break_pending
+    try:
+        while _rfd is not None and _rfd.recv(4096):
+            pass
+    except OSError:
+        pass
+    _break_pending = False
+
+
+def selector() -> Any:
+    """The poller object: a ``selectors`` selector, or the ``select.epoll`` object."""
+    return _sel if _sel is not None else _ep
 
 
 # Bound last: proc and timers import this module while they are being imported.
 from . import proc as _proc  # noqa: E402
 from . import timers as _timers  # noqa: E402
+
+_tls = _proc._tls
