@@ -154,20 +154,24 @@ def test_constants_are_gos() -> None:
 # ------------------------------------------------------------------------- fast paths
 
 
+def _drive_without_scheduler(coro: Any) -> tuple[bool, Any]:
+    """Step ``coro`` once by hand. Returns (True, result) if it finished without yielding,
+    (False, trap) if it yielded to the scheduler (it is then closed)."""
+    try:
+        trap = coro.send(None)
+    except StopIteration as stop:
+        return True, stop.value
+    coro.close()
+    return False, trap
+
+
 def test_uncontended_operations_do_not_yield() -> None:
-    """Contract section 4: an uncontended lock completes without yielding. A goroutine
-    waiting in this P's runnext would run at the first yield; it must not run until the
-    explicit gosched at the end (which shows the check can fail)."""
+    """Contract section 4: an uncontended lock completes without yielding to the
+    scheduler. The operations run in a coroutine driven by hand inside a goroutine: any
+    yield would come back out of ``send`` instead of the coroutine finishing. The
+    control at the end shows that a yield is caught."""
 
-    async def main() -> tuple[list[bool], list[bool]]:
-        ran: list[bool] = []
-        ch = gort.Chan(0)
-
-        async def other() -> None:
-            ran.append(True)
-            await ch.send(None)
-
-        gort.go(other)
+    async def ops() -> str:
         mu, rw, wg, once = Mutex(), RWMutex(), WaitGroup(), Once()
         cond = Cond(mu)
         for _ in range(50):
@@ -198,13 +202,19 @@ def test_uncontended_operations_do_not_yield() -> None:
             await once.do(lambda: None)
             cond.signal()
             cond.broadcast()
-        before = list(ran)
-        await ch.recv()
-        return before, ran
+        return "finished"
 
-    before, after = run(main, 1)
-    assert before == []
-    assert after == [True]
+    async def control() -> str:
+        await gort.gosched()
+        return "unreachable"
+
+    async def main() -> tuple[tuple[bool, Any], tuple[bool, Any]]:
+        return _drive_without_scheduler(ops()), _drive_without_scheduler(control())
+
+    for procs in (1, 2):
+        done, trap = run(main, procs)
+        assert done == (True, "finished")
+        assert trap[0] is False and trap[1] is not None
 
 
 def test_sync_works_outside_a_runtime_until_it_would_block() -> None:
