@@ -419,6 +419,13 @@ class Listener:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def __del__(self) -> None:
+        try:
+            if not self._pd.closing:
+                self.close()
+        except Exception:
+            pass
+
 
 # ---------------------------------------------------------------------------
 # Conn
@@ -597,6 +604,15 @@ class Conn:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def __del__(self) -> None:
+        # Go closes an unreachable connection with a finalizer. The poller holds the
+        # descriptor (not the Conn), so without this it would stay open and watched.
+        try:
+            if not self._pd.closing:
+                self._pd.evict()
+        except Exception:
+            pass
 
 
 # ---------------------------------------------------------------------------

@@ -897,3 +897,41 @@ def test_io_outside_runtime_is_an_error() -> None:
             gen.send(None)
     finally:
         ln.close()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts /proc/self/fd")
+def test_unreachable_connections_are_closed() -> None:
+    """Go closes an unreachable connection with a finalizer; so does gort (the poller
+    must not keep a dropped connection's descriptor open)."""
+    import gc
+
+    async def main() -> tuple[int, int]:
+        ln = net.listen("tcp", "127.0.0.1:0")
+
+        async def server() -> None:
+            while True:
+                try:
+                    c = await ln.accept()
+                except net.ErrClosed:
+                    return
+                await c.read(10)  # parked once, so registered with the poller; then dropped
+                del c
+
+        gort.go(server)
+        await gort.sleep(0.01)
+        n0 = len(os.listdir("/proc/self/fd"))
+        for _ in range(100):
+            c = await net.dial("tcp", str(ln.addr))
+            await gort.sleep(0.002)  # the server parks in read
+            await c.write(b"x")
+            await gort.sleep(0.002)
+            del c
+        gc.collect()
+        await gort.sleep(0.05)
+        gc.collect()
+        n1 = len(os.listdir("/proc/self/fd"))
+        ln.close()
+        return n0, n1
+
+    n0, n1 = run(main, 1)
+    assert n1 <= n0 + 3, f"{n1 - n0} descriptors leaked by 100 dropped connections"
