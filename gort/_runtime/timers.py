@@ -241,11 +241,14 @@ def _wake_for(when: int) -> None:
     past ``when``; with no poller, start an M on an idle P (it will find the
     timer and poll until it is due).
 
-    # Go: besides, with no poller, a break is left pending. An M may be on its way
-    into the poller with a view of the heaps from before this timer (it scanned
-    them, then registered as the poller): its first poll then returns at once and
-    it scans again. ``netpoll_break`` writes once until a poll consumes it, so
-    this costs one extra pass through ``find_runnable`` per idle spell.
+    # Go: besides, with no poller but an idle P, a break is left pending. An M may
+    be on its way into the poller with a view of the heaps from before this timer
+    (it gave its P back, scanned the heaps, then registers as the poller): its
+    first poll then returns at once and it scans again. ``netpoll_break`` writes
+    once until a poll consumes it, so this costs one extra pass through
+    ``find_runnable`` per idle spell. With no idle P no M is on that way (every P
+    is held by a running M, which will see the timer), so a busy runtime - the
+    common case for ``sleep`` - pays nothing.
 
     Unlocked reads of the poller fields: a stale one costs a spurious wake-up.
     """
@@ -256,10 +259,10 @@ def _wake_for(when: int) -> None:
         pu = s.poll_until
         if pu == 0 or pu > when:
             _netpoll.netpoll_break()
-        return
-    _netpoll.netpoll_break()
-    if s.npidle and not s.nmspinning:
-        _proc.wakep(s)
+    elif s.npidle:
+        _netpoll.netpoll_break()
+        if not s.nmspinning:
+            _proc.wakep(s)
 
 
 def modtimer(t: Timer, when: int, period: int | None = None) -> bool:
