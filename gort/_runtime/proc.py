@@ -68,8 +68,6 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from . import netpoll as _netpoll
-from . import timers as _timers
 from .runq import (
     globrunqget,
     globrunqput,
@@ -79,6 +77,7 @@ from .runq import (
     runqempty,
     runqget,
     runqput,
+    runqput_tail,
     runqputslow,
     runqsteal,
 )
@@ -120,13 +119,19 @@ from .runtime2 import (
     waitReasonZero,
 )
 
+# Defined before the imports below: timers and netpoll import this module back and
+# read _tls at import time (whichever of them is imported first).
+_tls = threading.local()
+
+from . import netpoll as _netpoll  # noqa: E402
+from . import timers as _timers  # noqa: E402
+
 CoroutineType = types.CoroutineType
 _CO_COROUTINE = inspect.CO_COROUTINE | inspect.CO_ITERABLE_COROUTINE
 _nanotime = time.monotonic_ns
 
 # The running runtime, or None. One runtime per process at a time.
 sched: Sched | None = None
-_tls = threading.local()
 _run_lock = threading.Lock()
 
 # Debug knobs (GORTDEBUG), read at run() time.
@@ -224,6 +229,7 @@ def _is_coroutine_function(fn: Any) -> bool:
 def _malg_dead(s: Sched) -> G:
     """malg + _Gidle -> _Gdead + allgadd."""
     newg = G()
+    newg.sched = s
     newg.status = _Gdead  # casgstatus(_Gidle, _Gdead): a fresh G is _Gidle
     s.allgs.append(newg)  # list.append is atomic: no lock needed
     return newg
@@ -346,6 +352,7 @@ def newproc1(
     newg = gfget(s, pp)
     if newg is None:
         newg = malg()
+        newg.sched = s
         casgstatus(newg, _Gidle, _Gdead)
         s.allgs.append(newg)  # list.append is atomic: no lock needed
     if newg.status != _Gdead:
@@ -442,7 +449,8 @@ def newproc(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None, frame
         # runqput(pp, newg, next=True), inlined
         rn = pp.runnext
         old = rn.pop(0, None)
-        rn[0] = newg
+        if rn.setdefault(0, newg) is not newg:  # see goready
+            runqput_tail(s, pp, newg)
         if old is not None:
             q = pp.runq
             if len(q) < RUNQ_SIZE:
@@ -488,12 +496,16 @@ def goready(gp: G) -> None:
     waited on, under that object's lock (the lock may be released already).
     This is the hot path of every hand-off: runqput is inlined.
     """
+    s: Sched = sched  # type: ignore[assignment]  # checked just below
+    if gp.sched is not s:
+        # a goroutine of a runtime that has ended (an OS thread outside gort woke it
+        # late): it must never run again, and never in another runtime
+        raise RuntimeError(f"gort: goroutine {gp.goid} belongs to a runtime that has ended")
     if gp.status != _Gwaiting:
         raise throw(f"bad g->status in ready (goroutine {gp.goid}, status {gp.status})")
     gp.status = _Grunnable
     if tracer is not None:
         tracer.go_unblock(gp)
-    s = sched
     try:
         mp = _tls.m
         pp = mp.p
@@ -501,26 +513,29 @@ def goready(gp: G) -> None:
         mp = pp = None
     if pp is None or debug_randomize:
         if pp is None:
-            with s.lock:  # type: ignore[union-attr]
-                globrunqput(s, gp)  # type: ignore[arg-type]
-            wakep(s)  # type: ignore[arg-type]
+            with s.lock:
+                globrunqput(s, gp)
+            wakep(s)
             return
-        _ready_on(s, mp, pp, gp)  # type: ignore[arg-type]
+        _ready_on(s, mp, pp, gp)
     else:
         # runqput(pp, gp, next=True), inlined
         rn = pp.runnext
         old = rn.pop(0, None)
-        rn[0] = gp
+        if rn.setdefault(0, gp) is not gp:
+            # another M filled runnext between the pop and here (one that sysmon
+            # just took this P from, finishing its own goready): gp goes to the tail
+            runqput_tail(s, pp, gp)
         if old is not None:
             q = pp.runq
             if len(q) < RUNQ_SIZE:
                 q.append(old)
             else:
-                runqputslow(s, pp, old)  # type: ignore[arg-type]
+                runqputslow(s, pp, old)
         if mp.p is not pp:  # sysmon took the P meanwhile: do not strand gp
-            _rescue_idle_p(s, pp)  # type: ignore[arg-type]
-    if s.npidle and not s.nmspinning:  # type: ignore[union-attr]
-        wakep(s)  # type: ignore[arg-type]
+            _rescue_idle_p(s, pp)
+    if s.npidle and not s.nmspinning:
+        wakep(s)
 
 
 def ready_global(gp: G) -> None:
@@ -822,6 +837,12 @@ def schedule(s: Sched, mp: M) -> None:
         if gp is None:
             if pp.timers.heap and ts_due(pp):
                 check_timers(s, pp)
+            if pp.preempt:  # sysmon ended the time slice: runnext does not inherit it
+                pp.preempt = False
+                gp = pp.runnext.pop(0, None)
+                if gp is not None:
+                    runqput_tail(s, pp, gp)
+                    gp = None
             gp = pp.runnext.pop(0, None)
             if gp is not None:
                 inherit = True

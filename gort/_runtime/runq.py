@@ -8,7 +8,10 @@ Invariants
 ----------
 - A P's local queue holds at most ``RUNQ_SIZE`` (256) Gs, all ``_Grunnable``.
 - ``runnext`` holds at most one G. A G taken from it inherits the time slice of
-  the G that readied it (``schedtick`` is not advanced).
+  the G that readied it (``schedtick`` is not advanced). It is filled with an
+  atomic ``setdefault``: besides the owner, an M that sysmon has just taken the
+  P from may still be finishing a ready into it (see proc.py), and neither G may
+  be lost.
 - A G is in at most one queue, and is taken out of it exactly once.
 
 Locks
@@ -41,10 +44,19 @@ def runqput(s: Sched, pp: P, gp: G, nxt: bool) -> None:
     if nxt:
         rn = pp.runnext
         old = rn.pop(0, None)
-        rn[0] = gp
+        # setdefault, not a plain store: Go lets only the owner write runnext, but
+        # here an M that sysmon just took this P from may still be finishing a
+        # ready into it; a blind store would silently drop the other M's G.
+        if rn.setdefault(0, gp) is not gp:
+            runqput_tail(s, pp, gp)
         if old is None:
             return
         gp = old
+    runqput_tail(s, pp, gp)
+
+
+def runqput_tail(s: Sched, pp: P, gp: G) -> None:
+    """Put ``gp`` at the tail of ``pp``'s local queue (overflow: the global queue)."""
     q = pp.runq
     if len(q) < RUNQ_SIZE:
         q.append(gp)

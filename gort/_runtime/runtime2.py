@@ -269,6 +269,7 @@ class G:
         "selectdone",  # select wake-up race: a one-key dict, popped by the winner
         "timer",  # cached timer for sleep
         "sg",  # this G's cached sudog for plain (non-select) channel waits
+        "sched",  # the runtime this G belongs to (a G never moves between runtimes)
     )
 
     def __init__(self) -> None:
@@ -293,6 +294,7 @@ class G:
         self.selectdone: dict[int, bool] = _NO_SELECT
         self.timer: Any = None
         self.sg: Any = None
+        self.sched: Any = None
 
     def __repr__(self) -> str:
         return f"<G {self.goid} {GSTATUS_NAMES.get(self.status)} {self.waitreason!r}>"
@@ -318,6 +320,7 @@ class P:
         "timers",  # per-P timer heap (timers.py)
         "link",
         "sysmon_fp",  # sysmon's last view of this P's activity (sysmon.py)
+        "preempt",  # sysmon: this P's time slice is over (Go's pp.preempt)
     )
 
     def __init__(self, pid: int) -> None:
@@ -336,7 +339,8 @@ class P:
         self.sysmon_syscallwhen = 0
         self.timers: Any = None
         self.link: P | None = None
-        self.sysmon_fp: tuple[int, int, int, int] = (0, 0, 0, 0)
+        self.sysmon_fp: tuple[int, ...] = ()
+        self.preempt = False
 
     def __repr__(self) -> str:
         return f"<P{self.id} {PSTATUS_NAMES.get(self.status)} runq={len(self.runq)}>"

@@ -108,7 +108,13 @@ def retake(s: Sched, now: int) -> int:
             if gp is None:
                 continue
             if not gp.preempt:
-                gp.preempt = True  # preemptone: honoured at the next scheduling point
+                # preemptone: the time slice is over. gp yields at its next
+                # scheduling point if it reaches one; and the P's next pick starts
+                # a new slice instead of handing runnext the old one (a ping-pong
+                # pair that readies each other would otherwise never let the rest
+                # of the local queue run).
+                gp.preempt = True
+                pp.preempt = True
                 pp.sysmon_fp = _activity(s, pp)
                 continue
             if running < 2 * FORCE_PREEMPT_NS:
@@ -168,9 +174,9 @@ def retake(s: Sched, now: int) -> int:
     return n
 
 
-def _activity(s: Sched, pp: Any) -> tuple[int, int, int, int]:
+def _activity(s: Sched, pp: Any) -> tuple[int, int, int, int, int]:
     rn = pp.runnext.get(0)
-    return (s.goidgen, len(pp.goidcache), id(rn), len(pp.runq))
+    return (s.goidgen, len(pp.goidcache), id(rn), len(pp.runq), pp.schedtick)
 
 
 def schedtrace(s: Sched, detailed: bool, out: Any = None) -> None:
