@@ -232,13 +232,14 @@ def test_cpu_bound_goroutine_does_not_starve_a_sleeper() -> None:
     # than 100 ms: sysmon hands the P to another M.
     #
     # The bound is about the runtime, not the machine: when the OS gave the hog's
-    # thread under 60% of a CPU (other processes compete for the CPUs), the other
-    # threads - sysmon included - were starved by the OS as well, so the run says
-    # nothing; it is repeated, and skipped if the machine stays that busy.
+    # thread under 80% of a CPU (other processes compete for the CPUs; on an idle
+    # machine it gets 95% or more), the other threads - sysmon and the M it hands the
+    # P to - were starved by the OS as well (measured: an M woken 220 ms late), so the
+    # run says nothing; it is repeated, and skipped if the machine stays that busy.
     shares = []
     for _ in range(5):
         stamps, h0, h1, share = _hog_and_sleeper()
-        if share < 0.6:
+        if share < 0.8:
             shares.append(share)
             continue
         during = [t for t in stamps if h0 <= t <= h1]
