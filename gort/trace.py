@@ -74,7 +74,7 @@ def stop() -> None:
         _proc.tracer = None  # from here on no new hook call starts
         _active, _out, _close_out = None, None, False
     try:
-        _trace.write_json(t.finish(), out)
+        t.finish(out)
         out.flush()
     finally:
         if close:

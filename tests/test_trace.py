@@ -140,14 +140,13 @@ def test_traced_run_has_slices_flows_lanes_and_counters(tmp_path: Path) -> None:
     for g in range(2, 8):
         assert ends[g][0].startswith("block: chan "), ends[g]
         assert ends[g][-1] in ("end", "block: chan send", "trace stopped"), ends[g]
-    assert any(ends[g][-1] == "end" for g in range(2, 8)), ends
     # flow arrows: one "go" per child, and "unblock"s for the channel hand-offs
     flows = Counter(e["name"] for e in events if e["ph"] == "s")
     assert flows["go"] == 6
     assert flows["unblock"] >= 6
     # block reasons as instant events; the goroutine counter
     reasons = {e["name"] for e in events if e["ph"] == "i" and e.get("cat") == "block"}
-    assert "chan receive" in reasons
+    assert reasons and reasons <= {"chan receive", "chan send"}, reasons
     counters = [e for e in events if e["ph"] == "C"]
     assert counters and all(e["name"] == "Goroutines" for e in counters)
     assert all(set(e["args"]) == {"Running", "Runnable"} for e in counters)
@@ -174,9 +173,14 @@ def test_per_p_lanes_and_blocking_calls(tmp_path: Path) -> None:
     procs = {n for n in names.values() if n.startswith("Proc ")}
     assert procs == {"Proc 0", "Proc 1"}, names
     used = {e["tid"] for e in events if e["ph"] == "X" and e.get("cat") == "goroutine"}
-    assert {names[t] for t in used} == {"Proc 0", "Proc 1"}
+    assert {names[t] for t in used} <= {"Proc 0", "Proc 1"}
     instants = Counter(e["name"] for e in events if e["ph"] == "i")
     assert instants["syscall"] == 8, instants
+    # the sleepers send into a buffered channel with room, so all of them end
+    ends = Counter(
+        e["args"]["end"] for e in events if e["ph"] == "X" and e.get("cat") == "goroutine"
+    )
+    assert ends["end"] == 8, ends
     assert instants["ProcStart"] >= 2
 
 
@@ -289,8 +293,8 @@ def test_tracing_off_costs_no_hook_calls(tmp_path: Path) -> None:
 
 
 def _convert(*bufs: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    doc = rtrace.Converter(0, 10_000_000).convert([(f"M{i}", b) for i, b in enumerate(bufs)])
-    return check_chrome_trace(json.loads(rtrace.dumps(doc)))
+    text = rtrace.renders([(f"M{i}", b) for i, b in enumerate(bufs)], 0, 10_000_000)
+    return check_chrome_trace(json.loads(text))
 
 
 def test_converter_steal_closes_the_slice_and_the_late_block_is_ignored() -> None:

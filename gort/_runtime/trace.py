@@ -71,14 +71,14 @@ Differences from Go
 
 from __future__ import annotations
 
-import heapq
 import io
 import json
 import os
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable
+from operator import itemgetter
 from typing import IO, Any
 
 from . import proc as _proc
@@ -148,7 +148,7 @@ class Tracer:
         mp = _proc.getm()
         name = threading.current_thread().name
         if mp is not None:
-            name = f"M{mp.id} ({name})"
+            name = f"M{mp.id}" if name == f"gort-M{mp.id}" else f"M{mp.id} ({name})"
         with self._reg_lock:
             self._bufs.append((name, buf))
         return buf
@@ -163,30 +163,50 @@ class Tracer:
     # -- hooks (the scheduler's hot path) --------------------------------------
 
     def go_create(self, newg: G, callergp: G | None) -> None:
-        self._buf().append(
-            (
-                EV_GO_CREATE,
-                _now(),
-                newg.goid,
-                callergp.goid if callergp is not None else 0,
-                newg.startpc,
-            )
+        ev = (
+            EV_GO_CREATE,
+            _now(),
+            newg.goid,
+            callergp.goid if callergp is not None else 0,
+            newg.startpc,
         )
+        try:
+            self._tls.buf.append(ev)
+        except AttributeError:
+            self._newbuf().append(ev)
+
+    # The hottest hooks (one of each per goroutine switch) inline _buf().
 
     def go_start(self, gp: G, pp: P, mp: M) -> None:
-        self._buf().append((EV_GO_START, _now(), gp.goid, pp.id, mp.id, gp.startpc))
+        ev = (EV_GO_START, _now(), gp.goid, pp.id, mp.id, gp.startpc)
+        try:
+            self._tls.buf.append(ev)
+        except AttributeError:
+            self._newbuf().append(ev)
 
     def go_block(self, gp: G, pp: P) -> None:
-        self._buf().append((EV_GO_BLOCK, _now(), gp.goid, pp.id, gp.waitreason))
+        ev = (EV_GO_BLOCK, _now(), gp.goid, pp.id, gp.waitreason)
+        try:
+            self._tls.buf.append(ev)
+        except AttributeError:
+            self._newbuf().append(ev)
 
     def go_unblock(self, gp: G) -> None:
-        self._buf().append((EV_GO_UNBLOCK, _now(), gp.goid))
+        ev = (EV_GO_UNBLOCK, _now(), gp.goid)
+        try:
+            self._tls.buf.append(ev)
+        except AttributeError:
+            self._newbuf().append(ev)
 
     def go_stop(self, gp: G, pp: P, preempted: bool) -> None:
         self._buf().append((EV_GO_STOP, _now(), gp.goid, pp.id, preempted))
 
     def go_end(self, gp: G) -> None:
-        self._buf().append((EV_GO_END, _now(), gp.goid))
+        ev = (EV_GO_END, _now(), gp.goid)
+        try:
+            self._tls.buf.append(ev)
+        except AttributeError:
+            self._newbuf().append(ev)
 
     def go_syscall_begin(self, gp: G) -> None:
         self._buf().append((EV_SYSCALL_BEGIN, _now(), gp.goid))
@@ -250,11 +270,11 @@ class Tracer:
             bufs = list(self._bufs)
         return [(name, list(buf)) for name, buf in bufs]
 
-    def finish(self) -> dict[str, Any]:
-        """Stop recording here and build the Chrome trace-event document."""
+    def finish(self, out: IO[str]) -> None:
+        """Stop recording here and write the Chrome trace-event document to ``out``."""
         if not self.t_end:
             self.t_end = _now()
-        return Converter(self.t0, self.t_end).convert(self.events())
+        render(self.events(), self.t0, self.t_end, out)
 
 
 # ---------------------------------------------------------------------------
@@ -278,28 +298,38 @@ def funcname(fn: Any) -> str:
 
 
 class _Slice:
-    __slots__ = ("goid", "start", "fn", "mid", "buf")
+    __slots__ = ("goid", "start", "name", "func", "mid", "buf")
 
-    def __init__(self, goid: int, start: int, fn: Any, mid: int, buf: int) -> None:
+    def __init__(self, goid: int, start: int, name: str, func: str, mid: int, buf: int) -> None:
         self.goid = goid
         self.start = start
-        self.fn = fn
+        self.name = name  # JSON text of "G<id> <func>"
+        self.func = func  # JSON text of the function's name
         self.mid = mid
         self.buf = buf
 
 
-class Converter:
-    """Replays merged events into Chrome trace-event dicts (see the module docstring)."""
+_q = json.dumps  # JSON text of a string
 
-    def __init__(self, t0: int, t_end: int) -> None:
+
+class Converter:
+    """Replays merged events into Chrome trace-event JSON (see the module docstring).
+
+    The events are written as JSON text, one per line, as they are produced: a
+    trace has millions of them, and neither a list of dicts nor ``json.dumps`` per
+    event would be affordable.
+    """
+
+    def __init__(self, t0: int, t_end: int, write: Callable[[str], Any]) -> None:
         self.t0 = t0
         self.t_end = t_end
-        self.out: list[dict[str, Any]] = []
+        self.write = write
         self.open: dict[int, _Slice] = {}  # pid -> the slice running on that P's lane
         self.lane_of: dict[int, int] = {}  # goid -> pid of its open slice
+        self.last_lane: dict[int, int] = {}  # goid -> pid of its latest slice
         self.buf_lane: dict[int, int] = {}  # thread buffer -> pid of the slice it runs
         self.fn_of: dict[int, Any] = {}  # goid -> entry function
-        self.pending_flow: dict[int, tuple[int, str]] = {}  # goid -> (flow id, name)
+        self.pending_flow: dict[int, tuple[int, str]] = {}  # goid -> (flow id, kind)
         self.runnable: set[int] = set()
         self.running: set[int] = set()
         self.procs: set[int] = set()
@@ -307,18 +337,26 @@ class Converter:
         self.thread_names: list[str] = []
         self.next_flow = 1
         self.counter = (-1, -1)
-        self.names: dict[int, str] = {}  # id(fn) -> name (fns stay alive in the events)
-        self.stats = {"go_create": 0, "go_start": 0, "proc_steal": 0, "go_block": 0}
+        self.names: dict[int, str] = {}  # id(fn) -> JSON text of its name (fns stay alive)
+        self.texts: dict[str, str] = {}  # str -> its JSON text
+        self.stats = {"go_create": 0, "go_start": 0, "go_block": 0, "proc_steal": 0}
 
-    def us(self, t: int) -> float:
-        return round((t - self.t0) / 1000.0, 3)
+    def us(self, t: int) -> str:
+        """A timestamp in microseconds since the trace began, to the nanosecond."""
+        return f"{(t - self.t0) / 1000:.3f}"
 
-    def name(self, fn: Any) -> str:
+    def text(self, s: str) -> str:
+        q = self.texts.get(s)
+        if q is None:
+            q = self.texts[s] = _q(s)
+        return q
+
+    def fname(self, fn: Any) -> str:
         k = id(fn)
-        n = self.names.get(k)
-        if n is None:
-            n = self.names[k] = funcname(fn)
-        return n
+        q = self.names.get(k)
+        if q is None:
+            q = self.names[k] = _q(funcname(fn))
+        return q
 
     # -- building blocks --------------------------------------------------------
 
@@ -327,58 +365,37 @@ class Converter:
             self.procs.add(pid)
         return pid + 1
 
-    def instant(self, t: int, pid: int, name: str, cat: str, args: dict[str, Any]) -> None:
-        self.out.append(
-            {
-                "name": name,
-                "cat": cat,
-                "ph": "i",
-                "s": "t",
-                "ts": self.us(t),
-                "pid": _PID,
-                "tid": self.lane(pid),
-                "args": args,
-            }
+    def instant(self, t: int, pid: int, name: str, cat: str, args: str) -> None:
+        self.write(
+            f',\n{{"name":{self.text(name)},"cat":"{cat}","ph":"i","s":"t","ts":{self.us(t)},'
+            f'"pid":{_PID},"tid":{self.lane(pid)},"args":{{{args}}}}}'
         )
 
-    def global_instant(self, t: int, name: str, args: dict[str, Any]) -> None:
-        self.out.append(
-            {
-                "name": name,
-                "cat": "runtime",
-                "ph": "i",
-                "s": "g",
-                "ts": self.us(t),
-                "pid": _PID,
-                "tid": 0,
-                "args": args,
-            }
+    def global_instant(self, t: int, name: str, args: str) -> None:
+        self.write(
+            f',\n{{"name":{self.text(name)},"cat":"runtime","ph":"i","s":"g","ts":{self.us(t)},'
+            f'"pid":{_PID},"tid":0,"args":{{{args}}}}}'
         )
 
     def open_slice(self, t: int, goid: int, pid: int, mid: int, fn: Any, buf: int) -> None:
         self.close_lane(t, pid, "superseded")
-        self.lane(pid)
+        tid = self.lane(pid)
         if fn is None:
             fn = self.fn_of.get(goid)
         else:
             self.fn_of[goid] = fn
-        self.open[pid] = _Slice(goid, t, fn, mid, buf)
+        func = self.fname(fn)
+        name = f'"G{goid} {func[1:]}'
+        self.open[pid] = _Slice(goid, t, name, func, mid, buf)
         self.lane_of[goid] = pid
+        self.last_lane[goid] = pid
         self.buf_lane[buf] = pid
         flow = self.pending_flow.pop(goid, None)
         if flow is not None:
-            fid, fname = flow
-            self.out.append(
-                {
-                    "name": fname,
-                    "cat": "flow",
-                    "ph": "f",
-                    "bp": "e",
-                    "id": fid,
-                    "ts": self.us(t),
-                    "pid": _PID,
-                    "tid": self.lane(pid),
-                }
+            fid, kind = flow
+            self.write(
+                f',\n{{"name":"{kind}","cat":"flow","ph":"f","bp":"e","id":{fid},'
+                f'"ts":{self.us(t)},"pid":{_PID},"tid":{tid}}}'
             )
         self.runnable.discard(goid)
         self.running.add(goid)
@@ -392,18 +409,11 @@ class Converter:
         if self.buf_lane.get(sl.buf) == pid:
             del self.buf_lane[sl.buf]
         self.running.discard(sl.goid)
-        start = self.us(sl.start)
-        self.out.append(
-            {
-                "name": f"G{sl.goid} {self.name(sl.fn)}",
-                "cat": "goroutine",
-                "ph": "X",
-                "ts": start,
-                "dur": max(0.0, round(self.us(t) - start, 3)),
-                "pid": _PID,
-                "tid": self.lane(pid),
-                "args": {"goid": sl.goid, "M": sl.mid, "func": self.name(sl.fn), "end": why},
-            }
+        dur = max(0, t - sl.start) / 1000
+        self.write(
+            f',\n{{"name":{sl.name},"cat":"goroutine","ph":"X","ts":{self.us(sl.start)},'
+            f'"dur":{dur:.3f},"pid":{_PID},"tid":{pid + 1},"args":{{"goid":{sl.goid},'
+            f'"M":{sl.mid},"func":{sl.func},"end":{self.text(why)}}}}}'
         )
         return sl
 
@@ -414,64 +424,49 @@ class Converter:
             sl = self.open.get(pid)
             if sl is not None and sl.goid == goid:
                 self.close_lane(t, pid, why)
+            else:
+                pid = -1
         self.running.discard(goid)
         return pid
 
-    def flow_from(self, t: int, buf: int, goid: int, name: str, thread: str) -> None:
+    def flow_from(self, t: int, buf: int, goid: int, kind: str) -> None:
         """Start a flow arrow at the slice that thread ``buf`` runs now (or an anchor)."""
         fid = self.next_flow
         self.next_flow += 1
         pid = self.buf_lane.get(buf, -1)
         sl = self.open.get(pid) if pid >= 0 else None
+        ts = self.us(t)
         if sl is not None and sl.buf == buf:
-            tid = self.lane(pid)
+            tid = pid + 1
         else:
             tid = _ANCHOR_TID_BASE + buf
-            self.anchor_lanes[tid] = thread
-            self.out.append(
-                {
-                    "name": f"{name} G{goid}",
-                    "cat": "wakeup",
-                    "ph": "X",
-                    "ts": self.us(t),
-                    "dur": _ANCHOR_DUR_US,
-                    "pid": _PID,
-                    "tid": tid,
-                    "args": {"goid": goid},
-                }
+            self.anchor_lanes[tid] = self.thread_names[buf] if buf >= 0 else "?"
+            self.write(
+                f',\n{{"name":"{kind} G{goid}","cat":"wakeup","ph":"X","ts":{ts},'
+                f'"dur":{_ANCHOR_DUR_US},"pid":{_PID},"tid":{tid},"args":{{"goid":{goid}}}}}'
             )
-        self.out.append(
-            {
-                "name": name,
-                "cat": "flow",
-                "ph": "s",
-                "id": fid,
-                "ts": self.us(t),
-                "pid": _PID,
-                "tid": tid,
-            }
+        self.write(
+            f',\n{{"name":"{kind}","cat":"flow","ph":"s","id":{fid},"ts":{ts},'
+            f'"pid":{_PID},"tid":{tid}}}'
         )
-        self.pending_flow[goid] = (fid, name)
+        self.pending_flow[goid] = (fid, kind)
 
     def count(self, t: int) -> None:
-        c = (len(self.running), len(self.runnable))
-        if c != self.counter:
-            self.counter = c
-            self.out.append(
-                {
-                    "name": "Goroutines",
-                    "ph": "C",
-                    "ts": self.us(t),
-                    "pid": _PID,
-                    "tid": 0,
-                    "args": {"Running": c[0], "Runnable": c[1]},
-                }
+        run, able = len(self.running), len(self.runnable)
+        if (run, able) != self.counter:
+            self.counter = (run, able)
+            self.write(
+                f',\n{{"name":"Goroutines","ph":"C","ts":{self.us(t)},"pid":{_PID},"tid":0,'
+                f'"args":{{"Running":{run},"Runnable":{able}}}}}'
             )
 
     # -- the replay -------------------------------------------------------------
 
-    def convert(self, bufs: list[tuple[str, list[tuple[Any, ...]]]]) -> dict[str, Any]:
+    def convert(self, bufs: list[tuple[str, list[tuple[Any, ...]]]]) -> None:
+        """Write the whole document: ``{"traceEvents": [...], ...}``."""
         self.thread_names = [name for name, _ in bufs]
+        self.write('{"traceEvents":[\n')
+        self.write(json.dumps(_meta("process_name", 0, name="gort"), separators=(",", ":")))
         for t, bi, ev in _merge(bufs):
             if t > self.t_end:
                 break
@@ -479,17 +474,16 @@ class Converter:
             self.count(t)
         self.end_all(self.t_end, "trace stopped")
         self.count(self.t_end)
-        return {
-            "traceEvents": self.metadata() + self.out,
-            "displayTimeUnit": "ns",
-            "otherData": {
-                "producer": "gort",
-                "python": sys.version.split()[0],
-                "gil_enabled": bool(getattr(sys, "_is_gil_enabled", lambda: True)()),
-                "pid": os.getpid(),
-                **{k: v for k, v in self.stats.items()},
-            },
+        for md in self.metadata():
+            self.write(",\n" + json.dumps(md, separators=(",", ":")))
+        other = {
+            "producer": "gort",
+            "python": sys.version.split()[0],
+            "gil_enabled": bool(getattr(sys, "_is_gil_enabled", lambda: True)()),
+            "pid": os.getpid(),
+            **self.stats,
         }
+        self.write(f'\n],\n"displayTimeUnit":"ns",\n"otherData":{json.dumps(other)}}}\n')
 
     def step(self, t: int, bi: int, ev: tuple[Any, ...]) -> None:
         k = ev[0]
@@ -501,29 +495,21 @@ class Converter:
             _, _, goid, pid, reason = ev
             self.stats["go_block"] += 1
             reason = reason or "unspecified"
-            where = self.close_goroutine(t, goid, f"block: {reason}")
+            where = self.close_goroutine(t, goid, "block: " + reason)
             self.runnable.discard(goid)
             if where >= 0:
-                self.instant(t, where, reason, "block", {"goid": goid})
+                self.instant(t, where, reason, "block", f'"goid":{goid}')
         elif k == EV_GO_UNBLOCK:
             goid = ev[2]
             self.runnable.add(goid)
-            self.flow_from(t, bi, goid, "unblock", self.thread_names[bi])
-        elif k == EV_GO_STATUS:
-            _, _, goid, status, pid, mid, fn, mine = ev
-            self.fn_of[goid] = fn
-            if status == _Grunning:
-                # a slice run by another thread: no buffer of ours is known to run it
-                self.open_slice(t, goid, pid, mid, fn, bi if mine else -1 - pid)
-            elif status == _Grunnable:
-                self.runnable.add(goid)
+            self.flow_from(t, bi, goid, "unblock")
         elif k == EV_GO_CREATE:
             _, _, goid, parent, fn = ev
             self.stats["go_create"] += 1
             self.fn_of[goid] = fn
             self.runnable.add(goid)
             if parent:
-                self.flow_from(t, bi, goid, "go", self.thread_names[bi])
+                self.flow_from(t, bi, goid, "go")
         elif k == EV_GO_STOP:
             _, _, goid, pid, preempted = ev
             self.close_goroutine(t, goid, "preempted" if preempted else "runtime.Gosched")
@@ -533,44 +519,57 @@ class Converter:
             self.close_goroutine(t, goid, "end")
             self.runnable.discard(goid)
             self.fn_of.pop(goid, None)
+            self.last_lane.pop(goid, None)
+        elif k == EV_GO_STATUS:
+            _, _, goid, status, pid, mid, fn, mine = ev
+            self.fn_of[goid] = fn
+            if status == _Grunning:
+                # a slice run by another thread: no buffer of ours is known to run it
+                self.open_slice(t, goid, pid, mid, fn, bi if mine else -1 - pid)
+            elif status == _Grunnable:
+                self.runnable.add(goid)
         elif k == EV_SYSCALL_BEGIN:
             goid = ev[2]
             pid = self.close_goroutine(t, goid, "syscall")
+            if pid < 0:  # sysmon retook the P before this hook ran: the P it left
+                pid = self.last_lane.get(goid, -1)
             if pid >= 0:
-                self.instant(t, pid, "syscall", "syscall", {"goid": goid})
+                self.instant(t, pid, "syscall", "syscall", f'"goid":{goid}')
         elif k == EV_SYSCALL_END:
             _, _, goid, ok, pid = ev
             if ok and pid >= 0:
-                self.instant(t, pid, "syscall exit", "syscall", {"goid": goid})
+                self.instant(t, pid, "syscall exit", "syscall", f'"goid":{goid}')
                 self.open_slice(t, goid, pid, -1, None, bi)
             else:
                 self.runnable.add(goid)
         elif k == EV_PROC_START:
             _, _, pid, mid = ev
-            self.instant(t, pid, "ProcStart", "proc", {"M": mid})
+            self.instant(t, pid, "ProcStart", "proc", f'"M":{mid}')
         elif k == EV_PROC_STOP:
             _, _, pid, mid = ev
             self.close_lane(t, pid, "ProcStop")
-            self.instant(t, pid, "ProcStop", "proc", {"M": mid})
+            self.instant(t, pid, "ProcStop", "proc", f'"M":{mid}')
         elif k == EV_PROC_STEAL:
             _, _, pid, mid = ev
             self.stats["proc_steal"] += 1
-            sl = self.close_lane(t, pid, "P retaken by sysmon")
-            args: dict[str, Any] = {"from M": mid if mid >= 0 else None}
+            # mid -1: the P of a goroutine in a blocking call, whose GoSyscallBegin
+            # may come just after (the hook runs once the P is already released)
+            sl = self.close_lane(t, pid, "syscall" if mid < 0 else "P retaken by sysmon")
+            args = f'"from M":{mid if mid >= 0 else "null"}'
             if sl is not None:
-                args["goid"] = sl.goid
+                args += f',"goid":{sl.goid}'
             self.instant(t, pid, "ProcSteal", "proc", args)
         elif k == EV_PROCS:
             n = ev[2]
             for pid in list(self.open):
                 if pid >= n:
                     self.close_lane(t, pid, "procresize")
-            self.global_instant(t, f"GOMAXPROCS={n}", {"gomaxprocs": n})
+            self.global_instant(t, f"GOMAXPROCS={n}", f'"gomaxprocs":{n}')
         elif k == EV_RT_START:
-            self.global_instant(t, "runtime start", {"gomaxprocs": ev[2]})
+            self.global_instant(t, "runtime start", f'"gomaxprocs":{ev[2]}')
         elif k == EV_RT_STOP:
             self.end_all(t, "runtime stopped")
-            self.global_instant(t, "runtime stop", {})
+            self.global_instant(t, "runtime stop", "")
 
     def end_all(self, t: int, why: str) -> None:
         for pid in sorted(self.open):
@@ -580,9 +579,10 @@ class Converter:
         self.pending_flow.clear()
         self.buf_lane.clear()
         self.lane_of.clear()
+        self.last_lane.clear()
 
     def metadata(self) -> list[dict[str, Any]]:
-        md = [_meta("process_name", 0, name="gort"), _meta("process_sort_index", 0, sort_index=0)]
+        md = [_meta("process_sort_index", 0, sort_index=0)]
         lanes = [(0, "STATS", -1)]
         lanes += [(pid + 1, f"Proc {pid}", pid) for pid in sorted(self.procs)]
         lanes += [
@@ -601,35 +601,21 @@ def _meta(what: str, tid: int, **args: Any) -> dict[str, Any]:
 
 def _merge(
     bufs: list[tuple[str, list[tuple[Any, ...]]]],
-) -> Iterator[tuple[int, int, tuple[Any, ...]]]:
+) -> list[tuple[int, int, tuple[Any, ...]]]:
     """Every thread's events in time order; a thread's own order is kept on ties."""
-
-    def one(bi: int, evs: list[tuple[Any, ...]]) -> Iterable[tuple[int, int, tuple[Any, ...]]]:
-        return ((ev[1], bi, ev) for ev in evs)
-
-    return heapq.merge(
-        *(one(bi, evs) for bi, (_, evs) in enumerate(bufs)), key=lambda x: (x[0], x[1])
-    )
+    merged = [(ev[1], bi, ev) for bi, (_, evs) in enumerate(bufs) for ev in evs]
+    merged.sort(key=itemgetter(0))  # stable: ties stay in thread, then event, order
+    return merged
 
 
-def write_json(doc: dict[str, Any], out: IO[str]) -> None:
-    """Write the document one event per line (diffable, and no giant string in memory)."""
-    out.write("{")
-    for key, val in doc.items():
-        if key == "traceEvents":
-            continue
-        out.write(f"{json.dumps(key)}: {json.dumps(val)}, ")
-    out.write('"traceEvents": [\n')
-    first = True
-    for ev in doc["traceEvents"]:
-        if not first:
-            out.write(",\n")
-        first = False
-        out.write(json.dumps(ev, separators=(",", ":"), default=str))
-    out.write("\n]}\n")
+def render(
+    bufs: list[tuple[str, list[tuple[Any, ...]]]], t0: int, t_end: int, out: IO[str]
+) -> None:
+    """Write the Chrome trace-event JSON of recorded events to ``out``."""
+    Converter(t0, t_end, out.write).convert(bufs)
 
 
-def dumps(doc: dict[str, Any]) -> str:
+def renders(bufs: list[tuple[str, list[tuple[Any, ...]]]], t0: int, t_end: int) -> str:
     buf = io.StringIO()
-    write_json(doc, buf)
+    render(bufs, t0, t_end, buf)
     return buf.getvalue()
