@@ -8,6 +8,9 @@ What ``go run`` plus a Go binary's runtime do at the edges of a program:
   ``gort.run``. A file that calls ``gort.run(...)`` itself while it loads (the usual
   ``if __name__ == "__main__": gort.run(main)``) is run that way instead, with the
   same options, and ``main`` is not run a second time.
+- Options come before FILE, or right after it (``run FILE.py --gomaxprocs 2 ARGS``,
+  as the README writes it): the first argument after FILE that is not a run option
+  starts the program's arguments, and ``--`` there ends the options (and is dropped).
 - ``--gomaxprocs N`` sets ``GOMAXPROCS``; ``--schedtrace MS`` adds
   ``schedtrace=MS`` to ``GORTDEBUG``; ``--trace OUT`` records an execution trace
   (``gort.trace``) into OUT; ``--summary`` prints what the scheduler did to stderr
@@ -267,6 +270,51 @@ def _die(msg: str, code: int = 2) -> NoReturn:
     os._exit(code)
 
 
+def _gil_enabled() -> bool:
+    return bool(getattr(sys, "_is_gil_enabled", lambda: True)())
+
+
+def _sigquit_dump(s: Sched, frame: types.FrameType | None) -> str:
+    """Every goroutine, the one m0 was running first (Go's SIGQUIT traceback).
+
+    A goroutine running on m0 is shown from the interrupted frame. One running on
+    another M is shown from that thread's frames (``sys._current_frames``) where the
+    GIL is enabled: the GIL serialises every access to them, so reading them is
+    safe, if not frozen. On a free-threaded interpreter reading another thread's
+    running frames would race with it, so such a goroutine shows Go's
+    ``goroutine running on other thread; stack unavailable`` instead.
+    """
+    from ._runtime.runtime2 import _Gdead, _Gidle
+    from ._runtime.traceback import format_goroutine
+
+    mp0 = _proc.getm()
+    cur = mp0.curg if mp0 is not None else None
+    if cur is not None and cur.status != _Grunning:
+        cur = None
+    live: dict[int, types.FrameType | None] = {}
+    if cur is not None:
+        live[cur.goid] = frame
+    if _gil_enabled():
+        threads = sys._current_frames()
+        for mp in list(s.allm):
+            gp, t = mp.curg, mp.thread
+            if mp is mp0 or gp is None or gp.status != _Grunning or t is None:
+                continue
+            f = threads.get(t.ident) if t.ident is not None else None
+            if f is not None:
+                live[gp.goid] = f
+    gs = [cur] if cur is not None else []
+    gs += sorted(
+        (
+            gp
+            for gp in list(s.allgs)
+            if gp is not cur and gp.status not in (_Gdead, _Gidle) and not gp.issystem
+        ),
+        key=lambda g: g.goid,
+    )
+    return "\n".join(format_goroutine(gp, live.get(gp.goid)) for gp in gs)
+
+
 def _on_sigquit(signum: int, frame: types.FrameType | None) -> None:
     """Go's SIGQUIT: dump every goroutine to stderr and exit 2.
 
@@ -281,14 +329,9 @@ def _on_sigquit(signum: int, frame: types.FrameType | None) -> None:
         out.append("\nno runtime running; Python stack of the main thread:\n")
         out.append("".join(traceback.format_stack(frame)))
     else:
-        from ._runtime.traceback import dump_all_locked
-
-        mp = _proc.getm()
-        cur = mp.curg if mp is not None else None
-        live = frame if cur is not None and cur.status == _Grunning else None
         locked = s.lock.acquire(timeout=1.0)
         try:
-            dump = dump_all_locked(s, cur if live is not None else None, live)
+            dump = _sigquit_dump(s, frame)
         except Exception as e:  # print what we can
             dump = f"goroutine dump failed: {e!r}\n"
         finally:
@@ -332,7 +375,7 @@ def _positive(text: str) -> int:
     return n
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     p = argparse.ArgumentParser(
         prog=_PROG,
         description="gort: Go's runtime for Python coroutines.",
@@ -340,10 +383,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     r = sub.add_parser(
         "run",
+        usage=f"{_PROG} run [-h] [--gomaxprocs N] [--trace OUT] [--schedtrace MS] [--summary]"
+        " FILE.py [ARGS ...]",
         help="run FILE.py's main as goroutine 1",
         description="Load FILE.py as __main__ and run its main (async def main() or "
-        "def main()) as the main goroutine. Options go before FILE; everything after "
-        "FILE is the program's sys.argv[1:].",
+        "def main()) as the main goroutine. The options may also come right after "
+        "FILE.py; the first argument that is not one of them (or '--') starts the "
+        "program's own arguments, its sys.argv[1:].",
     )
     r.add_argument(
         "--gomaxprocs", type=_positive, metavar="N", help="number of Ps (sets GOMAXPROCS)"
@@ -365,8 +411,34 @@ def _parser() -> argparse.ArgumentParser:
         "--summary", action="store_true", help="print a scheduler summary to stderr at exit"
     )
     r.add_argument("file", metavar="FILE.py")
-    r.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
-    return p
+    return p, r
+
+
+_VALUE_OPTIONS = ("--gomaxprocs", "--trace", "--schedtrace")
+_FLAG_OPTIONS = ("--summary",)
+
+
+def _split_trailing_options(args: list[str]) -> tuple[list[str], list[str]]:
+    """``FILE.py --gomaxprocs 2 a b``: the run options right after FILE, and the rest.
+
+    Options are taken while the arguments are run options; ``--`` ends them (and is
+    dropped); any other argument starts the program's own.
+    """
+    opts: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            return opts, args[i + 1 :]
+        if a in _FLAG_OPTIONS or ("=" in a and a.partition("=")[0] in _VALUE_OPTIONS):
+            opts.append(a)
+            i += 1
+        elif a in _VALUE_OPTIONS and i + 1 < len(args):
+            opts += args[i : i + 2]
+            i += 2
+        else:
+            break
+    return opts, args[i:]
 
 
 def _set_gortdebug(key: str, value: int) -> None:
@@ -376,14 +448,44 @@ def _set_gortdebug(key: str, value: int) -> None:
     os.environ["GORTDEBUG"] = ",".join(items)
 
 
+def _file_index(args: list[str]) -> int:
+    """Where FILE.py is in the arguments of ``run`` (len(args) if it is missing)."""
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            return i + 1
+        if a in _VALUE_OPTIONS:
+            i += 2
+        elif a.startswith("-") and a != "-":
+            i += 1  # a flag, --opt=value, or a mistake that argparse will report
+        else:
+            return i
+    return i
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    parser = _parser()
+    parser, run_parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Split off what follows FILE before argparse sees it: it belongs to the program
+    # (apart from run options right after FILE), and argparse would eat a "--" in it.
+    rest: list[str] = []
+    if argv[:1] == ["run"]:
+        end = 1 + _file_index(argv[1:]) + 1
+        argv, rest = argv[:end], argv[end:]
     ns = parser.parse_args(argv)
     if ns.command != "run":
         parser.print_usage(sys.stderr)
         sys.stderr.write(f"{_PROG}: error: a command is required (try: {_PROG} run FILE.py)\n")
         _flush()
         os._exit(2)
+    trailing, program_args = _split_trailing_options(rest)
+    if trailing:
+        after = run_parser.parse_args([*trailing, ns.file])
+        for key in ("gomaxprocs", "trace", "schedtrace"):
+            if getattr(after, key) is not None:
+                setattr(ns, key, getattr(after, key))
+        ns.summary = ns.summary or after.summary
     path: str = ns.file
     if not os.path.exists(path):
         _die(f"{path}: no such file")
@@ -404,7 +506,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     _install_signals()
     _state.t_start = time.perf_counter()
     try:
-        _load_and_run(path, list(ns.args))
+        _load_and_run(path, program_args)
     except BaseException as e:  # every way a program can end
         code = _report(e)
         _exit(code, ns.summary)
