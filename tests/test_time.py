@@ -140,19 +140,42 @@ def test_sleep_zero_or_negative_yields(d: float) -> None:
     assert time.monotonic() - t0 < 5
 
 
-def test_sleep_orders_wakeups_by_duration() -> None:
+def test_timers_fire_in_deadline_order(procs: int) -> None:
+    # The order is read from the instants the timers fired (their channel values), not
+    # from the order the woken goroutines run in: timers that come due together (a
+    # late check) ready their goroutines in firing order, and the last readied runs
+    # first (runnext, as in Go).
     async def main() -> list[int]:
-        c: gort.Chan[int] = gort.Chan(10)
+        c: gort.Chan[tuple[float, int]] = gort.Chan(10)
 
         async def sleeper(i: int) -> None:
-            await gort.sleep(0.02 * i)
-            await c.send(i)
+            v = await recv(gt.after(0.02 * i))
+            await c.send((v, i))
 
         for i in (5, 1, 4, 2, 3):
             gort.go(sleeper, i)
-        return [await c.recv() for _ in range(5)]  # type: ignore[misc]
+        got = sorted([await recv(c) for _ in range(5)])
+        return [i for _, i in got]
 
-    assert run(main, 1) == [1, 2, 3, 4, 5]
+    assert run(main, procs) == [1, 2, 3, 4, 5]
+
+
+def test_sleepers_wake_after_their_durations(procs: int) -> None:
+    async def main() -> None:
+        c: gort.Chan[tuple[int, float]] = gort.Chan(10)
+
+        async def sleeper(i: int) -> None:
+            t0 = time.monotonic()
+            await gort.sleep(0.01 * i)
+            await c.send((i, time.monotonic() - t0))
+
+        for i in (5, 1, 4, 2, 3):
+            gort.go(sleeper, i)
+        for _ in range(5):
+            i, took = await recv(c)
+            assert took >= 0.01 * i
+
+    run(main, procs)
 
 
 @pytest.mark.parametrize("bad", ["1", None, b"x", [1], True, 1j])
