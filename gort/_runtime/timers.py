@@ -40,7 +40,22 @@ Timer state machine (one table, one gate: ``_set_state``)::
     IDLE --stop-----> IDLE            (stoptimer of a stopped or fired timer)
 
 A WAITING timer has exactly one live entry, in the heap ``t.ts``; an IDLE one
-has none.
+has none. The two hot paths (``modtimer``'s common case, a one-shot firing in
+``check_timers``) check their move against the table inline instead of calling
+the gate; every other change goes through it.
+
+Waking an M for a timer
+-----------------------
+An M with nothing to run gives its P back, scans every heap (``earliest``),
+registers as the one poller and sleeps until the earliest ``when``. Arming a
+timer that is earlier breaks that sleep (``_wake_for``, Go's
+``wakeNetPoller``), and with no poller starts an M on an idle P. Two races are
+closed here, not in Go: an M that scanned before a timer was armed (or
+stopped) and registers after it - a wake-up break is left pending whenever no M
+polls and a P is idle, so its first poll returns at once and it scans again;
+and a poller sleeping for a timer that is then stopped - ``stoptimer`` breaks
+it, so that it goes idle and ``checkdead`` can see a deadlock. ``check_all``
+lets an M that woke for a timer run it when it sits on another P's heap.
 
 Locks
 -----
