@@ -546,6 +546,8 @@ def ready_global(gp: G) -> None:
         raise throw("bad g->status in ready")
     gp.status = _Grunnable
     gp.waitreason = waitReasonZero
+    if tracer is not None:
+        tracer.go_unblock(gp)
     with s.lock:
         globrunqput(s, gp)
     wakep(s)
@@ -558,6 +560,8 @@ def injectglist(s: Sched, glist: list[G]) -> None:
     for gp in glist:
         casgstatus(gp, _Gwaiting, _Grunnable)
         gp.waitreason = waitReasonZero
+        if tracer is not None:
+            tracer.go_unblock(gp)
     with s.lock:
         globrunqputbatch(s, glist)
         n = min(len(glist), s.npidle)
@@ -1068,6 +1072,8 @@ def find_runnable(s: Sched, mp: M) -> tuple[G | None, bool]:
                 injectglist(s, glist)
                 casgstatus(gp, _Gwaiting, _Grunnable)
                 gp.waitreason = waitReasonZero
+                if tracer is not None:
+                    tracer.go_unblock(gp)
                 return gp, False
         # steal work from other Ps
         if mp.spinning or 2 * s.nmspinning < s.gomaxprocs - s.npidle:
@@ -1082,6 +1088,20 @@ def find_runnable(s: Sched, mp: M) -> tuple[G | None, bool]:
                 continue
             if w and (poll_until == 0 or w < poll_until):
                 poll_until = w
+        else:
+            # Not allowed to spin, but a due timer on a P whose M is stuck in a
+            # goroutine would otherwise make this M loop (netpoll(0) until due ->
+            # acquire -> release) until someone else ran it: run it here.
+            ran = False
+            for p2 in s.allp:
+                if p2 is not pp and p2.timers.heap and _timers.due(p2):
+                    _timers.check_timers(s, p2, now)
+                    ran = True
+            if ran:
+                gp, inherit = runqget(pp)
+                if gp is not None:
+                    return gp, inherit
+                continue
         # nothing: give up the P
         with s.lock:
             if s.gcwaiting or s.exiting:
@@ -1146,6 +1166,8 @@ def find_runnable(s: Sched, mp: M) -> tuple[G | None, bool]:
                 injectglist(s, glist)
                 casgstatus(gp, _Gwaiting, _Grunnable)
                 gp.waitreason = waitReasonZero
+                if tracer is not None:
+                    tracer.go_unblock(gp)
                 return gp, False
             if was_spinning:
                 with s.lock:
@@ -1229,6 +1251,8 @@ def entersyscall(s: Sched, mp: M) -> None:
     gp = mp.curg
     pp = mp.p
     assert gp is not None
+    if tracer is not None:  # before the P is released, as Go: sysmon may take it at once
+        tracer.go_syscall_begin(gp)
     with s.lock:
         casgstatus(gp, _Grunning, _Gsyscall)
         s.nsyscall += 1
@@ -1248,8 +1272,6 @@ def entersyscall(s: Sched, mp: M) -> None:
         if s.sysmonwait:
             s.sysmonwait = False
             s.sysmonnote.wakeup()
-    if tracer is not None:
-        tracer.go_syscall_begin(gp)
 
 
 def exitsyscall(s: Sched, mp: M) -> bool:
@@ -1609,6 +1631,8 @@ def run(main: Any, args: tuple[Any, ...], kwargs: dict[str, Any], gomaxprocs: in
         start_sysmon(s)
         try:
             schedule(s, m0)
+        except KeyboardInterrupt as e:  # Ctrl-C while m0 was in the scheduler
+            initiate_exit(s, ("raise", e))
         except BaseException as e:
             _fatal_runtime_error(s, e)
         return _teardown(s, m0)
