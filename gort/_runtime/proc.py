@@ -641,12 +641,19 @@ def releasep(s: Sched, mp: M) -> P:
     return pp
 
 
-def pidleput(s: Sched, pp: P) -> None:
-    """sched.lock held."""
+def pidleput(s: Sched, pp: P) -> bool:
+    """Put an unowned P on the idle list (sched.lock held). False if it has work.
+
+    Go throws "pidleput: P has non-empty run queue". Here a G can land in a P's
+    queue between its new owner's last look and this call: the M that sysmon took
+    the P from may still be finishing a ready into it (see proc's essay). So a P
+    with work is refused, and the caller starts an M for it instead.
+    """
     if not runqempty(pp):
-        raise throw("pidleput: P has non-empty run queue")
+        return False
     s.pidle.append(pp)
     s.npidle += 1
+    return True
 
 
 def pidleget(s: Sched) -> P | None:
@@ -733,7 +740,7 @@ def wakep(s: Sched) -> None:
         s.nmspinning += 1
         if not startm_locked(s, pp, True):
             s.nmspinning -= 1
-            pidleput(s, pp)
+            pidleput(s, pp)  # only when exiting: a P left with work does not matter
 
 
 def handoffp_locked(s: Sched, pp: P) -> None:
@@ -753,10 +760,8 @@ def handoffp_locked(s: Sched, pp: P) -> None:
         s.nmspinning += 1
         startm_locked(s, pp, True)
         return
-    if _timers.has_timers(pp):
+    if _timers.has_timers(pp) or not pidleput(s, pp):
         startm_locked(s, pp, False)
-        return
-    pidleput(s, pp)
 
 
 def stopm(s: Sched, mp: M) -> bool:
@@ -1112,7 +1117,9 @@ def find_runnable(s: Sched, mp: M) -> tuple[G | None, bool]:
             if not runqempty(pp):
                 continue
             releasep(s, mp)
-            pidleput(s, pp)
+            if not pidleput(s, pp):  # work arrived meanwhile: keep the P
+                acquirep(s, mp, pp)
+                continue
         was_spinning = mp.spinning
         if mp.spinning:
             mp.spinning = False
@@ -1390,9 +1397,7 @@ def start_the_world(s: Sched, newprocs: int = 0) -> None:
             if p2 is mine or p2.status != _Pgcstop:
                 continue
             casp(p2, _Pgcstop, _Pidle)
-            if runqempty(p2) and not _timers.has_timers(p2):
-                pidleput(s, p2)
-            else:
+            if _timers.has_timers(p2) or not pidleput(s, p2):
                 startm_locked(s, p2, False)
         s.stopnote.notify_all()
     wakep(s)

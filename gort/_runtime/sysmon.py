@@ -46,6 +46,15 @@ def start_sysmon(s: Sched) -> None:
 
 
 def sysmon(s: Sched) -> None:
+    """sysmon's thread. A broken invariant here ends the program with a fatal error
+    (run() raises it) rather than silently leaving the runtime without sysmon."""
+    try:
+        _sysmon_loop(s)
+    except BaseException as e:
+        proc._fatal_runtime_error(s, e)
+
+
+def _sysmon_loop(s: Sched) -> None:
     idle = 0
     delay = 20e-6
     last_trace = 0
