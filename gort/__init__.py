@@ -12,18 +12,20 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from . import context, net, runtime, sync, time, trace  # the public sub-modules
 from ._runtime import proc as _proc
 from ._runtime.chan import Chan, nilchan
 from ._runtime.runtime2 import Deadlock, ExitProgram, FatalError, Goexit, Panic
 from ._runtime.selectgo import default, selectgo
-from . import runtime, time  # noqa: E402  (public sub-modules)
-from . import sync  # noqa: E402  (public sub-module)
-from . import context  # noqa: E402,F401  (public sub-module)
-from . import trace  # noqa: E402,F401  (public sub-module)
-from . import net  # noqa: E402,F401  (public sub-module)
 
 __all__ = [
     "Chan",
+    "context",
+    "net",
+    "runtime",
+    "sync",
+    "time",
+    "trace",
     "Deadlock",
     "FatalError",
     "Goexit",
@@ -43,6 +45,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+_newproc = _proc.newproc
+_getframe = sys._getframe
 
 
 def run(main: Any, *args: Any, gomaxprocs: int | None = None, **kwargs: Any) -> Any:
@@ -59,7 +63,7 @@ def go(fn: Any, *args: Any, **kwargs: Any) -> None:
     object, or a plain callable; arguments are evaluated by the caller."""
     if fn is None:
         raise TypeError("go of nil func value")
-    _proc.newproc(fn, args, kwargs or None, sys._getframe(1))
+    _newproc(fn, args, kwargs or None, _getframe(1))
 
 
 def gosched() -> Any:
