@@ -56,42 +56,56 @@ _send_func = Chan.send
 _nil_funcs = {NilChan.recv, NilChan.recv_ok, NilChan.send}
 
 
+_MethodType = types.MethodType
+_RECV_KINDS = {_recv_func: RECV, _recv_ok_func: RECV_OK}
+
+
 def _parse(cases: tuple[Any, ...]) -> tuple[list[tuple[Any, int, Any, int]], int]:
     """(channel, kind, value, index) for each non-nil case, and the default's index or -1."""
     scases: list[tuple[Any, int, Any, int]] = []
     dflt = -1
-    for i, case in enumerate(cases):
+    i = 0
+    for case in cases:
+        if type(case) is _MethodType:  # ch.recv / ch.recv_ok: the common case
+            k = _RECV_KINDS.get(case.__func__)
+            if k is not None:
+                scases.append((case.__self__, k, None, i))
+                i += 1
+                continue
+        _parse_slow(case, i, scases)
         if case is default:
             if dflt >= 0:
                 raise ValueError("select: multiple defaults")
             dflt = i
-            continue
-        if type(case) is tuple:
-            if len(case) != 2:
-                raise TypeError(f"select: case {i}: a send case is (ch.send, value)")
-            m, v = case
-            fn = getattr(m, "__func__", None)
-            c = getattr(m, "__self__", None)
-            if fn is _send_func:
-                scases.append((c, SEND, v, i))
-                continue
-            if fn in _nil_funcs:
-                continue
-            raise TypeError(f"select: case {i}: a send case is (ch.send, value)")
-        fn = getattr(case, "__func__", None)
-        c = getattr(case, "__self__", None)
-        if fn is _recv_func:
-            scases.append((c, RECV, None, i))
-        elif fn is _recv_ok_func:
-            scases.append((c, RECV_OK, None, i))
-        elif fn in _nil_funcs:
-            continue
-        else:
-            raise TypeError(
-                f"select: case {i}: expected ch.recv, ch.recv_ok, (ch.send, v) or gort.default, "
-                f"not {case!r}"
-            )
+        i += 1
     return scases, dflt
+
+
+def _parse_slow(case: Any, i: int, scases: list[tuple[Any, int, Any, int]]) -> None:
+    if case is default:
+        return
+    if type(case) is tuple:
+        if len(case) != 2:
+            raise TypeError(f"select: case {i}: a send case is (ch.send, value)")
+        m, v = case
+        fn = getattr(m, "__func__", None)
+        if fn is _send_func:
+            scases.append((m.__self__, SEND, v, i))
+            return
+        if fn in _nil_funcs:
+            return
+        raise TypeError(f"select: case {i}: a send case is (ch.send, value)")
+    fn = getattr(case, "__func__", None)
+    k = _RECV_KINDS.get(fn) if fn is not None else None
+    if k is not None:  # a bound method of a Chan subclass that does not override recv
+        scases.append((case.__self__, k, None, i))
+    elif fn in _nil_funcs:
+        return
+    else:
+        raise TypeError(
+            f"select: case {i}: expected ch.recv, ch.recv_ok, (ch.send, v) or gort.default, "
+            f"not {case!r}"
+        )
 
 
 def _lockall(chans: list[Chan[Any]]) -> None:
@@ -141,6 +155,13 @@ def selectgo(cases: tuple[Any, ...]) -> Generator[int, Any, tuple[int, Any]]:
     # lock order: distinct channels sorted by identity
     if n == 1:
         chans = [scases[0][0]]
+    elif n == 2:
+        c0 = scases[0][0]
+        c1 = scases[1][0]
+        if c0 is c1:
+            chans = [c0]
+        else:
+            chans = [c0, c1] if id(c0) < id(c1) else [c1, c0]
     else:
         seen: dict[int, Chan[Any]] = {}
         for sc in scases:
