@@ -200,7 +200,16 @@ class Chan(Generic[T]):
         if self.closed:
             lock.release()
             raise Panic("send on closed channel")
-        sg = dequeue(self.recvq) if self.recvq.first is not None else None
+        wq = self.recvq
+        sg = wq.first
+        if sg is not None:
+            # dequeue(), inlined for the common case: the first waiter is live
+            n = sg.next
+            if sg.isselect or n is not None:
+                sg = dequeue(wq)
+            else:
+                wq.first = wq.last = None
+                sg.q = None
         if sg is not None:
             sg.elem = v
             sg.success = True
@@ -226,7 +235,16 @@ class Chan(Generic[T]):
             mysg.elem = v
             mysg.c = self
             mysg.success = False
-        self.sendq.enqueue(mysg)
+        wq = self.sendq  # wq.enqueue(mysg), inlined
+        last = wq.last
+        mysg.next = None
+        mysg.prev = last
+        mysg.q = wq
+        if last is None:
+            wq.first = mysg
+        else:
+            last.next = mysg
+        wq.last = mysg
         gp.waitreason = waitReasonChanSend
         mp.waitlock = lock
         mp.waitunlockf = None
@@ -259,7 +277,16 @@ class Chan(Generic[T]):
         lock = self.lock
         lock.acquire()
         buf = self.buf
-        sg = dequeue(self.sendq) if self.sendq.first is not None else None
+        wq = self.sendq
+        sg = wq.first
+        if sg is not None:
+            # dequeue(), inlined for the common case: the first waiter is live
+            n = sg.next
+            if sg.isselect or n is not None:
+                sg = dequeue(wq)
+            else:
+                wq.first = wq.last = None
+                sg.q = None
         if sg is not None:
             if self.dataqsiz == 0:
                 v = sg.elem
@@ -291,7 +318,16 @@ class Chan(Generic[T]):
             mysg.elem = None
             mysg.c = self
             mysg.success = False
-        self.recvq.enqueue(mysg)
+        wq = self.recvq  # wq.enqueue(mysg), inlined
+        last = wq.last
+        mysg.next = None
+        mysg.prev = last
+        mysg.q = wq
+        if last is None:
+            wq.first = mysg
+        else:
+            last.next = mysg
+        wq.last = mysg
         gp.waitreason = waitReasonChanReceive
         mp.waitlock = lock
         mp.waitunlockf = None
@@ -304,7 +340,16 @@ class Chan(Generic[T]):
         lock = self.lock
         lock.acquire()
         buf = self.buf
-        sg = dequeue(self.sendq) if self.sendq.first is not None else None
+        wq = self.sendq
+        sg = wq.first
+        if sg is not None:
+            # dequeue(), inlined for the common case: the first waiter is live
+            n = sg.next
+            if sg.isselect or n is not None:
+                sg = dequeue(wq)
+            else:
+                wq.first = wq.last = None
+                sg.q = None
         if sg is not None:
             if self.dataqsiz == 0:
                 v = sg.elem
@@ -336,7 +381,16 @@ class Chan(Generic[T]):
             mysg.elem = None
             mysg.c = self
             mysg.success = False
-        self.recvq.enqueue(mysg)
+        wq = self.recvq  # wq.enqueue(mysg), inlined
+        last = wq.last
+        mysg.next = None
+        mysg.prev = last
+        mysg.q = wq
+        if last is None:
+            wq.first = mysg
+        else:
+            last.next = mysg
+        wq.last = mysg
         gp.waitreason = waitReasonChanReceive
         mp.waitlock = lock
         mp.waitunlockf = None
