@@ -651,7 +651,7 @@ def test_blocked_send_survives_runtime_housekeeping(procs: int) -> None:
         async def sender() -> None:
             for i in range(n):
                 await c.send([i, "payload" * i])  # a fresh object only the channel holds
-                assert recurse(200) == 200
+                recurse(200)  # use a deep stack between sends
             await done.send(True)
 
         sid = await go_id(sender)

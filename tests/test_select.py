@@ -537,8 +537,9 @@ def test_select_fairness_two_ready_send_cases() -> None:
 @pytest.mark.timeout(120)
 def test_select_fairness_between_two_blocked_senders(procs: int) -> None:
     # Two goroutines always have a send pending on two unbuffered channels; the
-    # receiving select must pick either about half the time.
-    total = 10_000
+    # receiving select must pick either about half the time. (Each trial waits for both
+    # senders to park, polling the scheduler: kept small for the free-threaded build.)
+    total = 5_000
 
     async def main() -> list[int]:
         a: gort.Chan[int] = gort.Chan()
@@ -561,9 +562,9 @@ def test_select_fairness_between_two_blocked_senders(procs: int) -> None:
         return counts
 
     counts = gort.run(main, gomaxprocs=procs)
-    # 10,000 trials: sigma 0.5%, allow 3%
+    # 5,000 trials: sigma 0.7%, allow 4%
     for n in counts:
-        assert abs(n / total - 0.5) <= 0.03, f"unfair select: {counts}"
+        assert abs(n / total - 0.5) <= 0.04, f"unfair select: {counts}"
 
 
 async def _send_forever(c: gort.Chan[int], v: int) -> None:
