@@ -62,7 +62,7 @@ from collections.abc import Generator
 from typing import Any
 
 from ._runtime import proc as _proc
-from ._runtime.netpoll import MODE_READ, MODE_WRITE, PD_NIL, PD_READY, ErrClosed, PollDesc
+from ._runtime.netpoll import MODE_READ, MODE_WRITE, PD_READY, ErrClosed, PollDesc
 from ._runtime.netpoll import NetTimeoutError as TimeoutError  # noqa: A004
 from ._runtime.runtime2 import TRAP_PARK
 
@@ -253,6 +253,18 @@ def _unix_sockaddr(address: str) -> str | bytes:
     if address.startswith("@"):  # Linux abstract namespace
         return b"\0" + os.fsencode(address[1:])
     return address
+
+
+# How many bytes a socket holds, asked without an exception (read's park-first).
+try:
+    import fcntl as _fcntl
+    import termios as _termios
+
+    _ioctl: Any = _fcntl.ioctl
+    _FIONREAD: int = _termios.FIONREAD
+except ImportError:  # pragma: no cover - not a POSIX system: read tries recv first
+    _ioctl = None
+    _FIONREAD = 0
 
 
 _somaxconn: int | None = None
@@ -511,23 +523,26 @@ class Conn:
             park_first = False
         else:
             pd.rowned = True
-            # The last read emptied the socket: wait for readiness before reading
-            # instead of a recv that would fail (a system call and an exception).
-            # Unless a hang-up was seen: it may have come with the last data and
-            # will not be reported again.
-            park_first = pd.rdrained and not pd.hup
+            # The last read emptied the socket. If nothing has arrived since (asked
+            # without an exception: FIONREAD), wait for readiness now instead of
+            # paying for a recv that fails (a system call plus an OSError). Not after
+            # a hang-up: it may have come with the last data and is not reported again.
+            park_first = False
+            if pd.rdrained and not pd.hup and _FIONREAD and pd.rg != PD_READY:
+                buf = bytearray(4)
+                try:
+                    _ioctl(pd.fd, _FIONREAD, buf, True)
+                    park_first = not any(buf)
+                except OSError:
+                    pass
             if not park_first:
                 lk.release()
         try:
             if park_first:
-                if pd.rg == PD_READY:
-                    pd._cas(MODE_READ, PD_NIL)
-                    lk.release()
-                else:
-                    pd.prepark(MODE_READ)
-                    yield TRAP_PARK
-                    if not pd.postpark(MODE_READ):
-                        pd.raise_if_error(MODE_READ)
+                pd.prepark(MODE_READ)
+                yield TRAP_PARK
+                if not pd.postpark(MODE_READ):
+                    pd.raise_if_error(MODE_READ)
             recv = self._sock.recv
             while True:
                 try:
