@@ -59,9 +59,11 @@ runtime bug (``FatalError``).
 A notification is never lost: readiness that arrives while nobody is parked
 leaves ``pdReady`` behind, which the next wait consumes (then retries the I/O,
 which may find nothing: readiness can be spurious). That is what lets
-``gort.net`` park *before* trying a read that would surely fail (the previous
-read drained the socket): a failed ``recv`` costs a system call and an
-exception, more than the rest of the wait.
+``gort.net`` park *before* trying a read that would fail (the previous read
+drained the socket and ``FIONREAD`` says nothing came since): a failed ``recv``
+costs a system call and an exception. A hang-up reported together with the
+last data is not reported again, so it is remembered (``hup``) and turns this
+off for the descriptor.
 
 Level-triggered interest
 ------------------------
