@@ -17,6 +17,7 @@ from ._runtime import proc as _proc
 from ._runtime.chan import Chan, nilchan
 from ._runtime.runtime2 import Deadlock, ExitProgram, FatalError, Goexit, Panic
 from ._runtime.selectgo import default, selectgo
+from .time import sleep  # gort.sleep is gort.time.sleep
 
 __all__ = [
     "Chan",
@@ -105,10 +106,5 @@ def blocking(fn: Callable[..., T], *args: Any) -> Any:
     return _proc.blocking(fn, args)
 
 
-def sleep(d: float) -> Any:
-    """``await gort.sleep(d)``: pause the goroutine for ``d`` seconds."""
-    from . import time as _time
-
-    return _time.sleep(d)
 
 

@@ -249,6 +249,7 @@ class Chan(Generic[T]):
         mp.waitlock = lock
         mp.waitunlockf = None
         yield TRAP_PARK
+        mysg.c = mysg.elem = None  # releaseSudog: keep no channel or value alive
         if not mysg.success:
             raise Panic("send on closed channel")
 
@@ -332,7 +333,9 @@ class Chan(Generic[T]):
         mp.waitlock = lock
         mp.waitunlockf = None
         yield TRAP_PARK
-        return mysg.elem, mysg.success
+        v = mysg.elem
+        mysg.c = mysg.elem = None  # releaseSudog: keep no channel or value alive
+        return v, mysg.success
 
     @types.coroutine
     def recv(self) -> Generator[int, Any, T | None]:
@@ -395,7 +398,9 @@ class Chan(Generic[T]):
         mp.waitlock = lock
         mp.waitunlockf = None
         yield TRAP_PARK
-        return mysg.elem  # type: ignore[no-any-return]
+        v = mysg.elem
+        mysg.c = mysg.elem = None  # releaseSudog: keep no channel or value alive
+        return v  # type: ignore[no-any-return]
 
     def try_recv(self) -> tuple[T | None, bool, bool]:
         """Non-blocking receive: (value, ok, selected)."""

@@ -152,7 +152,11 @@ def _abandon(c: Any) -> None:
     closed, which runs nothing. (Go: the process exits; here the memory of
     abandoned goroutines stays until the process ends.)
     """
-    if inspect.getcoroutinestate(c) == inspect.CORO_CREATED:
+    if type(c) is types.GeneratorType:  # a generator-based coroutine (types.coroutine)
+        created = inspect.getgeneratorstate(c) == inspect.GEN_CREATED
+    else:
+        created = inspect.getcoroutinestate(c) == inspect.CORO_CREATED
+    if created:
         c.close()
         return
     try:
@@ -1151,6 +1155,14 @@ def find_runnable(s: Sched, mp: M) -> tuple[G | None, bool]:
             poll_until = w
         # block in the network poller until I/O or the next timer (one M at a time)
         if (_netpoll.netpoll_anywaiters() or poll_until) and _netpoll.try_become_poller(s):
+            # re-read now that we are the poller: a timer stopped or added since the
+            # scan above must not leave us sleeping on a stale deadline
+            poll_until = _timers.earliest(s)
+            if not poll_until and not _netpoll.netpoll_anywaiters():
+                _netpoll.release_poller(s)
+                if not stopm(s, mp):
+                    return None, False
+                continue
             delay = -1 if poll_until == 0 else max(0, poll_until - _nanotime())
             s.poll_until = poll_until
             try:
@@ -1168,6 +1180,10 @@ def find_runnable(s: Sched, mp: M) -> tuple[G | None, bool]:
                     return None, False
                 continue
             acquirep(s, mp, pp2)
+            if poll_until and _nanotime() >= poll_until:
+                # the timer we woke for may be on another P's heap, which this M
+                # reaches only in a stealing pass it may not be allowed to make
+                _timers.check_all(s)
             if glist:
                 gp = glist.pop()
                 injectglist(s, glist)
