@@ -408,8 +408,14 @@ def newproc(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None, frame
         return
     # --- newproc1, inlined for the common case (a function, a free G or a new one)
     t = type(fn)
-    if t is _FunctionType and not debug_tracebackancestors and tracer is None:
-        if fn.__code__.co_flags & _CO_COROUTINE:
+    if t is _FunctionType:
+        code = fn.__code__
+    elif t is _MethodType and type(fn.__func__) is _FunctionType:  # e.g. go(wg.done)
+        code = fn.__func__.__code__
+    else:
+        code = None
+    if code is not None and not debug_tracebackancestors and tracer is None:
+        if code.co_flags & _CO_COROUTINE:
             coro: Any = fn(*args, **kwargs) if kwargs else fn(*args)
         else:
             coro = None
