@@ -890,4 +890,4 @@ def selector() -> Any:
 from . import proc as _proc  # noqa: E402
 from . import timers as _timers  # noqa: E402
 
-_tls = _proc._tls
+_tls: threading.local = _proc._tls

@@ -629,12 +629,6 @@ def acquirep(s: Sched, mp: M, pp: P) -> None:
     mp.p = pp
     pp.m = mp
     casp(pp, _Pidle, _Prunning)
-    if s.sysmonwait:
-        # sysmon sleeps deeply while every P is idle; a P runs again: wake it so
-        # that it can watch this P (a netpoll or foreign-thread wake-up does not
-        # pass through entersyscall, which is Go's usual waker).
-        s.sysmonwait = False
-        s.sysmonnote.wakeup()
     if tracer is not None:
         tracer.proc_start(pp, mp)
 
@@ -1061,7 +1055,11 @@ def find_runnable(s: Sched, mp: M) -> tuple[G | None, bool]:
                 return None, False
             continue
         pp = mp.p
-        if pp is None:
+        if pp is None:  # sysmon took it: this M has nothing left to spin with
+            if mp.spinning:
+                with s.lock:
+                    mp.spinning = False
+                    s.nmspinning -= 1
             if not stopm(s, mp):
                 return None, False
             continue
@@ -1125,6 +1123,8 @@ def find_runnable(s: Sched, mp: M) -> tuple[G | None, bool]:
                 gp = globrunqget(s, pp, 0)
                 return gp, False
             if not runqempty(pp):
+                continue
+            if mp.p is not pp:  # sysmon took it meanwhile
                 continue
             releasep(s, mp)
             if not pidleput(s, pp):  # work arrived meanwhile: keep the P
@@ -1278,15 +1278,15 @@ def steal_work(s: Sched, mp: M, pp: P, now: int) -> tuple[G | None, int, bool]:
 def entersyscall(s: Sched, mp: M) -> None:
     """The goroutine is about to block in a call: leave its P for sysmon to retake."""
     gp = mp.curg
-    pp = mp.p
     assert gp is not None
     if tracer is not None:  # before the P is released, as Go: sysmon may take it at once
         tracer.go_syscall_begin(gp)
     with s.lock:
         casgstatus(gp, _Grunning, _Gsyscall)
         s.nsyscall += 1
-        if pp is None:  # already lost (retaken while running)
-            mp.oldp = None
+        pp = mp.p  # read under the lock: sysmon may have just taken it
+        if pp is None or pp.m is not mp or pp.status != _Prunning:
+            mp.oldp = None  # already lost (retaken while the goroutine ran)
         else:
             mp.syscalltick = pp.syscalltick
             mp.oldp = pp

@@ -36,6 +36,9 @@ from .runtime2 import FORCE_PREEMPT_NS, Sched, _Pidle, _Prunning, _Psyscall, cas
 _nanotime = time.monotonic_ns
 
 
+DEEP_SLEEP_MAX = 0.05  # seconds
+
+
 def start_sysmon(s: Sched) -> None:
     with s.lock:
         s.mnext += 1
@@ -72,9 +75,15 @@ def _sysmon_loop(s: Sched) -> None:
                 if s.npidle == s.gomaxprocs or s.gcwaiting:
                     s.sysmonwait = True
             if s.sysmonwait:
+                # Go sleeps until the next timer or forcegcperiod/2 and is woken by
+                # entersyscall, exitsyscall and start-the-world. A P can also start
+                # running again from netpoll or a foreign thread's go(); rather than
+                # wake sysmon on every acquirep (a futex wake and GIL contention
+                # each time an idle server gets a packet), the deep sleep is capped
+                # at 50 ms: ~20 wake-ups a second while idle, no CPU to speak of.
                 w = _timers.earliest(s)
-                sleep = 60.0 if w == 0 else max(0.0, (w - now) / 1e9)
-                s.sysmonnote.sleep(min(sleep, 60.0))
+                sleep = DEEP_SLEEP_MAX if w == 0 else max(0.0, (w - now) / 1e9)
+                s.sysmonnote.sleep(min(sleep, DEEP_SLEEP_MAX))
                 with s.lock:
                     s.sysmonwait = False
                 idle = 0
@@ -105,7 +114,9 @@ def retake(s: Sched, now: int) -> int:
         st = pp.status
         if st == _Prunning:
             t = pp.schedtick
-            if pp.sysmon_schedtick != t:
+            if pp.sysmon_schedtick != t or pp.sysmon_schedwhen == 0:
+                # first sight of this slice (a new P starts with schedtick 0 too:
+                # it has not been running since time zero)
                 pp.sysmon_schedtick = t
                 pp.sysmon_schedwhen = now
                 continue
@@ -125,6 +136,8 @@ def retake(s: Sched, now: int) -> int:
                 gp.preempt = True
                 pp.preempt = True
                 pp.sysmon_fp = _activity(s, pp)
+                # the P is taken only if gp still has not come back 10 ms from now
+                pp.sysmon_schedwhen = now - FORCE_PREEMPT_NS
                 continue
             if running < 2 * FORCE_PREEMPT_NS:
                 continue
