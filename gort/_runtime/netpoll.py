@@ -889,5 +889,4 @@ def selector() -> Any:
 # Bound last: proc and timers import this module while they are being imported.
 from . import proc as _proc  # noqa: E402
 from . import timers as _timers  # noqa: E402
-
-_tls: threading.local = _proc._tls
+from .mtls import _tls  # noqa: E402

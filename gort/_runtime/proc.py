@@ -68,6 +68,9 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+from . import netpoll as _netpoll
+from . import timers as _timers
+from .mtls import _tls as _tls  # re-exported: other modules read proc._tls
 from .runq import (
     globrunqget,
     globrunqput,
@@ -118,13 +121,6 @@ from .runtime2 import (
     throw,
     waitReasonZero,
 )
-
-# Defined before the imports below: timers and netpoll import this module back and
-# read _tls at import time (whichever of them is imported first).
-_tls = threading.local()
-
-from . import netpoll as _netpoll  # noqa: E402
-from . import timers as _timers  # noqa: E402
 
 CoroutineType = types.CoroutineType
 _CO_COROUTINE = inspect.CO_COROUTINE | inspect.CO_ITERABLE_COROUTINE
