@@ -223,7 +223,8 @@ def test_goids_come_in_blocks_of_16_per_p() -> None:
 
     async def a() -> None:
         mp = proc.getm()
-        res["a_pid"] = mp.p.id if mp is not None and mp.p is not None else None
+        pp = mp.p if mp is not None else None
+        res["a_pid"] = pp.id if pp is not None else None
         res["a_goid"] = rt.goid()
         gort.go(child)
         gort.go(child)
