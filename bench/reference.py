@@ -1,0 +1,117 @@
+"""Reference figures measured on this kind of machine before gort existed, and the
+targets the issues set for gort. Shown in their own, labelled column; never mixed
+with this run's measurements.
+
+Sources: issue 3 (W1), issue 4 (W2-W6), issue 5 (W7), issue 6 (W8). Those runs
+used one P; their exact peer implementations are not recorded, so compare shapes,
+not digits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+REFERENCE: dict[str, dict[str, object]] = {
+    "W1": {
+        "go": 1_100,
+        "uvloop": 5_000,
+        "asyncio": 6_000,
+        "trio": 13_000,
+        "gevent": "17,000-20,000",
+    },
+    "W2": {"go": 310, "uvloop": 6_700, "asyncio": 11_900, "gevent": 9_000, "trio": 27_900},
+    "W3": {"go": 160, "uvloop": 2_400, "asyncio": 3_200, "gevent": 3_700, "trio": 8_300},
+    "W4": {"go": 160, "uvloop": 3_000, "asyncio": 3_600, "gevent": 1_200, "trio": 28_600},
+    "W5": {"go": 410, "uvloop": 5_100, "asyncio": 10_600, "gevent": 3_900, "trio": 13_400},
+    "W6": {"go": 2_850, "uvloop": 4_560, "asyncio": 4_570, "gevent": 9_500, "trio": 4_560},
+    "W7": {"go": 380, "uvloop": 2_400, "asyncio": 3_500, "gevent": 4_500, "trio": 9_900},
+    "W8": {
+        "go": 100_000,
+        "uvloop-protocol": 102_000,
+        "uvloop-streams": 68_000,
+        "threads": 69_000,
+        "gevent": 38_000,
+        "asyncio-streams": 27_000,
+        "trio": 26_000,
+    },
+}
+
+SOURCE = {
+    "W1": "issue 3",
+    "W2": "issue 4",
+    "W3": "issue 4",
+    "W4": "issue 4",
+    "W5": "issue 4",
+    "W6": "issue 4",
+    "W7": "issue 5",
+    "W8": "issue 6",
+}
+
+PYTHON_PEERS = {"asyncio", "uvloop", "gevent", "trio", "threads"}
+
+# medians: peer name -> this run's median (only peers that produced a number)
+Check = Callable[[dict[str, float]], bool | None]
+
+
+def _faster_than_python_peers(m: dict[str, float]) -> bool | None:
+    if "gort" not in m:
+        return None
+    others = [v for p, v in m.items() if p.split("-")[0] in PYTHON_PEERS]
+    return all(m["gort"] < v for v in others) if others else None
+
+
+def _times_faster_than_asyncio(k: float) -> Check:
+    def check(m: dict[str, float]) -> bool | None:
+        if "gort" not in m or "asyncio" not in m:
+            return None
+        return m["asyncio"] / m["gort"] >= k
+
+    return check
+
+
+def _both(a: Check, b: Check) -> Check:
+    def check(m: dict[str, float]) -> bool | None:
+        ra, rb = a(m), b(m)
+        if ra is None or rb is None:
+            return None
+        return ra and rb
+
+    return check
+
+
+def _gort_below(limit: float) -> Check:
+    return lambda m: (m["gort"] < limit) if "gort" in m else None
+
+
+def _w8(m: dict[str, float]) -> bool | None:
+    if "gort" not in m or "uvloop-streams" not in m:
+        return None
+    ok = m["gort"] > m["uvloop-streams"]
+    if "gort-p2" in m:  # only measured on a free-threaded interpreter
+        ok = ok and m["gort-p2"] > m["gort"]
+    return ok
+
+
+TARGETS: dict[str, tuple[str, Check]] = {
+    "W1": (
+        "gort at least 4x faster than asyncio with one P (about 1.5 us per goroutine) (issue 3)",
+        _times_faster_than_asyncio(4),
+    ),
+    "W2": (
+        "gort at least 5x faster than asyncio, and faster than every Python peer (issue 4)",
+        _both(_times_faster_than_asyncio(5), _faster_than_python_peers),
+    ),
+    "W3": (
+        "gort at least 5x faster than asyncio, and faster than every Python peer (issue 4)",
+        _both(_times_faster_than_asyncio(5), _faster_than_python_peers),
+    ),
+    "W4": ("gort faster than every Python peer (issue 4)", _faster_than_python_peers),
+    "W5": ("gort faster than every Python peer (issue 4)", _faster_than_python_peers),
+    "W6": ("gort under 1,000 bytes per parked goroutine (issue 4)", _gort_below(1_000)),
+    "W7": ("gort under 1,000 ms over the longest sleep (issue 5)", _gort_below(1_000)),
+    "W8": (
+        "gort with one P above uvloop streams; on a free-threaded build gort with "
+        "GOMAXPROCS=2 above gort's one-P figure (issue 6)",
+        _w8,
+    ),
+}

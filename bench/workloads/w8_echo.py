@@ -1,0 +1,208 @@
+"""W8 TCP echo: a server per peer on 127.0.0.1, one load generator written in Go.
+
+Each peer function below is a server: it listens on 127.0.0.1 (an ephemeral port),
+prints ``PORT n`` and serves until the harness kills its process. The harness then
+runs ``bench/go/echoclient`` against it (with GOMAXPROCS=1): 50 connections, each
+sending 2,000 messages of 64 bytes and waiting for each echo before the next
+(request/response).
+Figure: messages per second over the whole run (100,000 messages / wall time);
+HIGHER is better. The client checks every echoed byte and fails on a short, wrong
+or missing reply.
+
+Every server is of the same simplicity: read up to 64 KiB, write it back, until
+end of stream.
+
+* gort: ``gort.net.listen`` + ``accept`` loop, a goroutine per connection.
+* asyncio-streams / uvloop-streams: ``asyncio.start_server``, ``reader.read`` +
+  ``writer.write`` + ``drain``.
+* asyncio-protocol / uvloop-protocol: ``loop.create_server`` with a Protocol whose
+  ``data_received`` writes back.
+* gevent: ``gevent.server.StreamServer``, ``recv`` + ``sendall``.
+* trio: ``trio.serve_tcp``, ``receive_some`` + ``send_all``.
+* threads: blocking sockets, an OS thread per connection.
+* go: ``bench/go/echoserver`` (goroutine per connection, GOMAXPROCS=1).
+"""
+
+from __future__ import annotations
+
+import functools
+import socket
+
+from bench.common import announce_port, listen_port_of
+
+ID = "W8"
+TITLE = "TCP echo"
+UNIT = "msgs/s"
+BETTER = "higher"
+GO_PROGRAM = "echoserver"
+SERVER = True  # the harness runs the load generator against these
+PEERS = (
+    "gort",
+    "go",
+    "asyncio-streams",
+    "asyncio-protocol",
+    "uvloop-streams",
+    "uvloop-protocol",
+    "gevent",
+    "trio",
+    "threads",
+)
+CONNS = 50
+MSGS = 2_000
+SIZE_BYTES = 64
+SIZE = f"{CONNS} connections x {MSGS:,} messages of {SIZE_BYTES} bytes"
+READ_MAX = 65536
+HOST = "127.0.0.1"
+
+
+def peer_gort(procs: int) -> None:
+    import gort
+    import gort.net
+
+    async def handle(conn) -> None:  # type: ignore[no-untyped-def]
+        try:
+            while True:
+                data = await conn.read(READ_MAX)
+                if not data:
+                    break
+                await conn.write(data)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    async def main() -> None:
+        ln = gort.net.listen("tcp", f"{HOST}:0")
+        announce_port(listen_port_of(ln.addr))
+        while True:
+            conn = await ln.accept()
+            gort.go(handle, conn)
+
+    gort.run(main, gomaxprocs=procs)
+
+
+# ---- asyncio and uvloop: streams
+
+
+async def _streams_main() -> None:
+    import asyncio
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(READ_MAX):
+                writer.write(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, HOST, 0)
+    announce_port(server.sockets[0].getsockname()[1])
+    await server.serve_forever()
+
+
+def peer_asyncio_streams() -> None:
+    import asyncio
+
+    asyncio.run(_streams_main())
+
+
+def peer_uvloop_streams() -> None:
+    from bench.common import run_uvloop
+
+    run_uvloop(_streams_main)
+
+
+# ---- asyncio and uvloop: protocols
+
+
+async def _protocol_main() -> None:
+    import asyncio
+
+    class Echo(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport = transport
+
+        def data_received(self, data: bytes) -> None:
+            self.transport.write(data)  # type: ignore[attr-defined]
+
+    server = await asyncio.get_running_loop().create_server(Echo, HOST, 0)
+    announce_port(server.sockets[0].getsockname()[1])
+    await server.serve_forever()
+
+
+def peer_asyncio_protocol() -> None:
+    import asyncio
+
+    asyncio.run(_protocol_main())
+
+
+def peer_uvloop_protocol() -> None:
+    from bench.common import run_uvloop
+
+    run_uvloop(_protocol_main)
+
+
+# ---- gevent, trio, threads
+
+
+def peer_gevent() -> None:
+    from gevent.server import StreamServer
+
+    def handle(sock: socket.socket, _addr: object) -> None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            while data := sock.recv(READ_MAX):
+                sock.sendall(data)
+        except OSError:
+            pass
+        finally:
+            sock.close()
+
+    server = StreamServer((HOST, 0), handle)
+    server.start()
+    announce_port(server.socket.getsockname()[1])
+    server.serve_forever()
+
+
+def peer_trio() -> None:
+    import trio
+
+    async def handle(stream: trio.SocketStream) -> None:
+        try:
+            while data := await stream.receive_some(READ_MAX):
+                await stream.send_all(data)
+        except trio.BrokenResourceError:
+            pass
+
+    async def main() -> None:
+        async with trio.open_nursery() as nursery:
+            serve = functools.partial(trio.serve_tcp, host=HOST)
+            listeners = await nursery.start(serve, handle, 0)
+            announce_port(listeners[0].socket.getsockname()[1])
+
+    trio.run(main)
+
+
+def peer_threads() -> None:
+    import threading
+
+    def handle(sock: socket.socket) -> None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            while data := sock.recv(READ_MAX):
+                sock.sendall(data)
+        except OSError:
+            pass
+        finally:
+            sock.close()
+
+    ln = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ln.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ln.bind((HOST, 0))
+    ln.listen(128)
+    announce_port(ln.getsockname()[1])
+    while True:
+        sock, _addr = ln.accept()
+        threading.Thread(target=handle, args=(sock,), daemon=True).start()
