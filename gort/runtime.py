@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ._runtime import proc as _proc
-from ._runtime.runtime2 import GSTATUS_NAMES, PSTATUS_NAMES, _Gdead, _Gidle
+from ._runtime.runtime2 import GSTATUS_NAMES, PSTATUS_NAMES, _Gdead, _Gidle, _Gwaiting
 from ._runtime.traceback import stack as _stack
 
 __all__ = [
@@ -103,7 +103,8 @@ def sched_snapshot() -> SchedSnapshot:
                     GoroutineInfo(
                         goid=gp.goid,
                         status=GSTATUS_NAMES[gp.status],
-                        wait_reason=gp.waitreason,
+                        # Go shows a wait reason only while the goroutine waits
+                        wait_reason=gp.waitreason if gp.status == _Gwaiting else "",
                         parent_goid=gp.parent_goid,
                         created_by=cb,
                     )

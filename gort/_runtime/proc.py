@@ -1392,8 +1392,10 @@ def stop_the_world(s: Sched, reason: str) -> None:
             casp(p2, _Pidle, _Pgcstop)
             s.stopwait -= 1
         for p2 in s.allp:
-            if p2.status == _Prunning and p2.m is not None and p2.m.curg is not None:
-                p2.m.curg.preempt = True
+            m2 = p2.m  # each read once: the running M changes them without our lock
+            g2 = m2.curg if m2 is not None else None
+            if p2.status == _Prunning and g2 is not None:
+                g2.preempt = True
         _netpoll.netpoll_break()
         while s.stopwait > 0 and not s.exiting:
             s.stopnote.wait(0.005)
