@@ -339,7 +339,12 @@ class Chan(Generic[T]):
 
     @types.coroutine
     def recv(self) -> Generator[int, Any, T | None]:
-        """``v := <-c`` (``None`` from a closed, drained channel)."""
+        """``v := <-c`` (``None`` from a closed, drained channel).
+
+        The body of ``recv_ok`` written out again, on purpose: delegating to it
+        (``yield from``) would add a generator to every receive on the hot path.
+        A change to one must be made to the other.
+        """
         lock = self.lock
         lock.acquire()
         buf = self.buf
