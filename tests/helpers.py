@@ -10,7 +10,12 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gort.runtime import SchedSnapshot
 
 REPO = Path(__file__).resolve().parent.parent
 PROGRAMS = Path(__file__).resolve().parent / "programs"
@@ -112,3 +117,68 @@ def gfree_model(exits: int, local: int = 0, glob: int = 0) -> tuple[int, int]:
             local = 31
             glob += moved
     return local, glob
+
+
+# ---------------------------------------------------------------- goroutine-state waits
+# Shared by the channel and select tests: synchronise on the runtime's own state
+# (sched_snapshot) instead of sleeping.
+
+WAIT_LIMIT = 20.0  # seconds a wait_until may poll before it fails the test
+
+
+async def wait_until(pred: Callable[[SchedSnapshot], bool], what: str) -> SchedSnapshot:
+    """Poll the scheduler snapshot until ``pred`` holds (yielding between polls)."""
+    import time
+
+    import gort
+
+    deadline = time.monotonic() + WAIT_LIMIT
+    while True:
+        snap = gort.runtime.sched_snapshot()
+        if pred(snap):
+            return snap
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}; goroutines: {snap.goroutines}")
+        await gort.gosched()
+
+
+def state(snap: SchedSnapshot, goid: int) -> tuple[str, str] | None:
+    """(status, wait reason) of goroutine ``goid`` in ``snap``, or None."""
+    for g in snap.goroutines:
+        if g.goid == goid:
+            return g.status, g.wait_reason
+    return None
+
+
+async def wait_blocked(goid: int, reason: str) -> SchedSnapshot:
+    """Wait until goroutine ``goid`` is parked (``_Gwaiting``) with wait reason ``reason``."""
+    return await wait_until(
+        lambda s: state(s, goid) == ("_Gwaiting", reason),
+        f"goroutine {goid} is blocked in [{reason}]",
+    )
+
+
+async def wait_parked(goid: int, reason: str | None = None) -> SchedSnapshot:
+    """Wait until ``goid`` is ``_Gwaiting`` (with wait reason ``reason`` if given)."""
+
+    def parked(s: SchedSnapshot) -> bool:
+        st = state(s, goid)
+        return st is not None and st[0] == "_Gwaiting" and (reason is None or st[1] == reason)
+
+    return await wait_until(parked, f"goroutine {goid} is parked in [{reason}]")
+
+
+async def go_id(fn: Callable[..., Awaitable[Any]], *args: Any) -> int:
+    """``go fn(*args)`` and return the new goroutine's id (it reports it first)."""
+    import gort
+
+    ids: gort.Chan[int] = gort.Chan(1)
+
+    async def body() -> None:
+        await ids.send(gort.runtime.goid())
+        await fn(*args)
+
+    gort.go(body)
+    goid = await ids.recv()
+    assert isinstance(goid, int)
+    return goid

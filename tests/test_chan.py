@@ -9,17 +9,16 @@ polls) until X is ``_Gwaiting`` with that wait reason; it never sleeps and hopes
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from helpers import go_id, wait_blocked, wait_until
+from helpers import state as _state
 
 import gort
-from gort.runtime import SchedSnapshot, sched_snapshot
+from gort.runtime import sched_snapshot
 
 PROCS = [1, 2, 4]
-WAIT_LIMIT = 20.0  # seconds a wait_until may poll before it fails the test
 
 
 @pytest.fixture(params=PROCS, ids=lambda p: f"P{p}")
@@ -30,45 +29,6 @@ def procs(request: pytest.FixtureRequest) -> int:
 # ------------------------------------------------------------------------- helpers
 
 
-async def wait_until(pred: Callable[[SchedSnapshot], bool], what: str) -> SchedSnapshot:
-    """Poll the scheduler snapshot until ``pred`` holds (yielding between polls)."""
-    deadline = time.monotonic() + WAIT_LIMIT
-    while True:
-        snap = sched_snapshot()
-        if pred(snap):
-            return snap
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting until {what}; goroutines: {snap.goroutines}")
-        await gort.gosched()
-
-
-def _state(snap: SchedSnapshot, goid: int) -> tuple[str, str] | None:
-    for g in snap.goroutines:
-        if g.goid == goid:
-            return g.status, g.wait_reason
-    return None
-
-
-async def wait_blocked(goid: int, reason: str) -> SchedSnapshot:
-    """Wait until goroutine ``goid`` is parked (``_Gwaiting``) with wait reason ``reason``."""
-    return await wait_until(
-        lambda s: _state(s, goid) == ("_Gwaiting", reason),
-        f"goroutine {goid} is blocked in [{reason}]",
-    )
-
-
-async def go_id(fn: Callable[..., Awaitable[Any]], *args: Any) -> int:
-    """``go fn(*args)`` and return the new goroutine's id (it reports it first)."""
-    ids: gort.Chan[int] = gort.Chan(1)
-
-    async def body() -> None:
-        await ids.send(gort.runtime.goid())
-        await fn(*args)
-
-    gort.go(body)
-    goid = await ids.recv()
-    assert isinstance(goid, int)
-    return goid
 
 
 HEADER = re.compile(r"^goroutine (\d+) \[([^\]]*)\]:$", re.MULTILINE)

@@ -14,17 +14,14 @@ from __future__ import annotations
 
 import gc
 import heapq
-import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from helpers import go_id, wait_blocked, wait_until
+from helpers import state as _state
 
 import gort
-from gort.runtime import SchedSnapshot, sched_snapshot
-
-WAIT_LIMIT = 20.0
 
 
 @pytest.fixture(params=[1, 2, 4], ids=lambda p: f"P{p}")
@@ -32,42 +29,6 @@ def procs(request: pytest.FixtureRequest) -> int:
     return int(request.param)
 
 
-async def wait_until(pred: Callable[[SchedSnapshot], bool], what: str) -> SchedSnapshot:
-    deadline = time.monotonic() + WAIT_LIMIT
-    while True:
-        snap = sched_snapshot()
-        if pred(snap):
-            return snap
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting until {what}; goroutines: {snap.goroutines}")
-        await gort.gosched()
-
-
-def _state(snap: SchedSnapshot, goid: int) -> tuple[str, str] | None:
-    for g in snap.goroutines:
-        if g.goid == goid:
-            return g.status, g.wait_reason
-    return None
-
-
-async def wait_blocked(goid: int, reason: str) -> SchedSnapshot:
-    return await wait_until(
-        lambda s: _state(s, goid) == ("_Gwaiting", reason),
-        f"goroutine {goid} is blocked in [{reason}]",
-    )
-
-
-async def go_id(fn: Callable[..., Awaitable[Any]], *args: Any) -> int:
-    ids: gort.Chan[int] = gort.Chan(1)
-
-    async def body() -> None:
-        await ids.send(gort.runtime.goid())
-        await fn(*args)
-
-    gort.go(body)
-    goid = await ids.recv()
-    assert isinstance(goid, int)
-    return goid
 
 
 async def try_send(c: gort.Chan[Any], v: Any) -> bool:

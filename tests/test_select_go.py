@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import gc
 import math
-import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from helpers import go_id, wait_parked
+from helpers import state as _state
 
 import gort
-from gort.runtime import SchedSnapshot, sched_snapshot
-
-WAIT_LIMIT = 20.0
+from gort.runtime import sched_snapshot
 
 
 @pytest.fixture(params=[1, 2, 4], ids=lambda p: f"P{p}")
@@ -32,45 +31,6 @@ def procs(request: pytest.FixtureRequest) -> int:
     return int(request.param)
 
 
-async def wait_until(pred: Callable[[SchedSnapshot], bool], what: str) -> SchedSnapshot:
-    deadline = time.monotonic() + WAIT_LIMIT
-    while True:
-        snap = sched_snapshot()
-        if pred(snap):
-            return snap
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting until {what}; goroutines: {snap.goroutines}")
-        await gort.gosched()
-
-
-def _state(snap: SchedSnapshot, goid: int) -> tuple[str, str] | None:
-    for g in snap.goroutines:
-        if g.goid == goid:
-            return g.status, g.wait_reason
-    return None
-
-
-async def wait_parked(goid: int, reason: str | None = None) -> SchedSnapshot:
-    """Wait until ``goid`` is ``_Gwaiting`` (with wait reason ``reason`` if given)."""
-
-    def parked(s: SchedSnapshot) -> bool:
-        st = _state(s, goid)
-        return st is not None and st[0] == "_Gwaiting" and (reason is None or st[1] == reason)
-
-    return await wait_until(parked, f"goroutine {goid} is parked in [{reason}]")
-
-
-async def go_id(fn: Callable[..., Awaitable[Any]], *args: Any) -> int:
-    ids: gort.Chan[int] = gort.Chan(1)
-
-    async def body() -> None:
-        await ids.send(gort.runtime.goid())
-        await fn(*args)
-
-    gort.go(body)
-    goid = await ids.recv()
-    assert isinstance(goid, int)
-    return goid
 
 
 # ----------------------------------------------------- test/chan/doubleselect.go
