@@ -729,6 +729,10 @@ def startm(s: Sched, pp: P | None, spinning: bool) -> bool:
 
 def wakep(s: Sched) -> None:
     """Try to add one more spinning M to run goroutines on an idle P."""
+    # Unlocked reads (here and in goready/newproc's callers): a stale view only costs
+    # one needless attempt (re-checked under the lock below) or skips one while an M
+    # is spinning, and a spinning M re-checks every run queue after it stops
+    # spinning (find_runnable), as in Go's "delicate dance": no wakeup is lost.
     if s.nmspinning or not s.npidle:
         return
     with s.lock:
