@@ -15,7 +15,13 @@ from a waiting sender on a full buffered channel takes the head of the buffer
 and puts the sender's value at the tail, so FIFO order holds. ``close`` wakes
 every waiter: receivers get ``(None, False)``, senders panic.
 
-Locks: ``c.lock`` (a ``threading.Lock``) guards everything in the channel.
+Locks: ``c.lock`` guards everything in the channel. It is one of ``NLOCKS``
+striped ``threading.Lock`` objects chosen by the channel's identity, not a lock of
+its own (# Go: a mutex in every hchan): a lock object costs 64 bytes, more
+than half of an unbuffered channel, and two unrelated channels rarely share a
+stripe. Sharing is safe because no code holds one channel's lock while taking
+another's, except ``select``, which takes the distinct locks of its cases in
+one global order.
 A goroutine that blocks queues its sudog under ``c.lock`` and parks with the
 lock still held; its M releases it once the G is ``_Gwaiting`` (gopark's
 unlock function), so a waker can never resume a coroutine that is still
@@ -55,12 +61,13 @@ _goready = proc.goready
 class sudog:  # noqa: N801 - Go's name
     """A goroutine waiting on a channel (Go's ``runtime.sudog``): a node of a ``waitq``."""
 
-    __slots__ = ("g", "elem", "c", "isselect", "success", "caseidx", "next", "prev", "q")
+    # Go's sudog also records its channel (``c``); nothing here reads it, and a
+    # slot fewer keeps the object in a smaller allocator size class.
+    __slots__ = ("g", "elem", "isselect", "success", "caseidx", "next", "prev", "q")
 
-    def __init__(self, g: G, elem: Any, c: Any, isselect: bool, caseidx: int) -> None:
+    def __init__(self, g: G, elem: Any, isselect: bool, caseidx: int) -> None:
         self.g = g
         self.elem = elem
-        self.c = c
         self.isselect = isselect
         self.success = False
         self.caseidx = caseidx
@@ -125,6 +132,13 @@ class waitq:  # noqa: N801 - Go's name
         sg.q = None
 
 
+# The wait queue of every channel that has never had a waiter in that direction:
+# shared and always empty (a queue costs 48 bytes, and most channels only ever
+# block one way). Nothing is ever linked into it: an enqueue first gives the
+# channel a queue of its own (under the channel's lock).
+EMPTYQ = waitq()
+
+
 def dequeue(q: waitq) -> sudog | None:
     """Take the first live sudog off ``q`` (the channel's lock is held)."""
     while True:
@@ -155,6 +169,15 @@ def _park_forever(reason: str) -> Generator[int, Any, Any]:
         yield TRAP_PARK
 
 
+NLOCKS = 1024  # a power of two
+_locks = tuple(threading.Lock() for _ in range(NLOCKS))
+
+
+def chanlock(c: object) -> Any:
+    """The striped lock of channel ``c``: a multiplicative hash of its address."""
+    return _locks[((id(c) >> 4) * 0x9E3779B1 >> 16) & (NLOCKS - 1)]
+
+
 _NOBUF: Any = ()  # the buffer of every unbuffered channel: shared, always empty
 
 
@@ -174,9 +197,9 @@ class Chan(Generic[T]):
         self.buf: collections.deque[Any] = collections.deque() if cap else _NOBUF
         self.dataqsiz = cap
         self.closed = False
-        self.recvq = waitq()
-        self.sendq = waitq()
-        self.lock = threading.Lock()
+        self.recvq = EMPTYQ  # a queue of its own on the first wait (see EMPTYQ)
+        self.sendq = EMPTYQ
+        self.lock = chanlock(self)
         self.timer: Any = None
 
     # -- introspection
@@ -228,29 +251,30 @@ class Chan(Generic[T]):
         if gp is None:
             lock.release()
             raise RuntimeError("gort: channel send outside a goroutine")
-        mysg = gp.sg
-        if mysg is None:
-            mysg = gp.sg = sudog(gp, v, self, False, 0)
+        sg = gp.sg
+        if sg is None:
+            sg = gp.sg = sudog(gp, v, False, 0)
         else:
-            mysg.elem = v
-            mysg.c = self
-            mysg.success = False
-        wq = self.sendq  # wq.enqueue(mysg), inlined
-        last = wq.last
-        mysg.next = None
-        mysg.prev = last
-        mysg.q = wq
-        if last is None:
-            wq.first = mysg
+            sg.elem = v
+            sg.success = False
+        wq = self.sendq  # wq.enqueue(sg), inlined
+        if wq is EMPTYQ:
+            wq = self.sendq = waitq()
+        n = wq.last
+        sg.next = None
+        sg.prev = n
+        sg.q = wq
+        if n is None:
+            wq.first = sg
         else:
-            last.next = mysg
-        wq.last = mysg
+            n.next = sg
+        wq.last = sg
         gp.waitreason = waitReasonChanSend
         mp.waitlock = lock
         mp.waitunlockf = None
         yield TRAP_PARK
-        mysg.c = mysg.elem = None  # releaseSudog: keep no channel or value alive
-        if not mysg.success:
+        sg.elem = None  # releaseSudog: keep no value alive
+        if not sg.success:
             raise Panic("send on closed channel")
 
     def try_send(self, v: T) -> bool:
@@ -312,30 +336,31 @@ class Chan(Generic[T]):
         if gp is None:
             lock.release()
             raise RuntimeError("gort: channel receive outside a goroutine")
-        mysg = gp.sg
-        if mysg is None:
-            mysg = gp.sg = sudog(gp, None, self, False, 0)
+        sg = gp.sg
+        if sg is None:
+            sg = gp.sg = sudog(gp, None, False, 0)
         else:
-            mysg.elem = None
-            mysg.c = self
-            mysg.success = False
-        wq = self.recvq  # wq.enqueue(mysg), inlined
-        last = wq.last
-        mysg.next = None
-        mysg.prev = last
-        mysg.q = wq
-        if last is None:
-            wq.first = mysg
+            sg.elem = None
+            sg.success = False
+        wq = self.recvq  # wq.enqueue(sg), inlined
+        if wq is EMPTYQ:
+            wq = self.recvq = waitq()
+        n = wq.last
+        sg.next = None
+        sg.prev = n
+        sg.q = wq
+        if n is None:
+            wq.first = sg
         else:
-            last.next = mysg
-        wq.last = mysg
+            n.next = sg
+        wq.last = sg
         gp.waitreason = waitReasonChanReceive
         mp.waitlock = lock
         mp.waitunlockf = None
         yield TRAP_PARK
-        v = mysg.elem
-        mysg.c = mysg.elem = None  # releaseSudog: keep no channel or value alive
-        return v, mysg.success
+        v = sg.elem
+        sg.elem = None  # releaseSudog: keep no value alive
+        return v, sg.success
 
     @types.coroutine
     def recv(self) -> Generator[int, Any, T | None]:
@@ -382,29 +407,30 @@ class Chan(Generic[T]):
         if gp is None:
             lock.release()
             raise RuntimeError("gort: channel receive outside a goroutine")
-        mysg = gp.sg
-        if mysg is None:
-            mysg = gp.sg = sudog(gp, None, self, False, 0)
+        sg = gp.sg
+        if sg is None:
+            sg = gp.sg = sudog(gp, None, False, 0)
         else:
-            mysg.elem = None
-            mysg.c = self
-            mysg.success = False
-        wq = self.recvq  # wq.enqueue(mysg), inlined
-        last = wq.last
-        mysg.next = None
-        mysg.prev = last
-        mysg.q = wq
-        if last is None:
-            wq.first = mysg
+            sg.elem = None
+            sg.success = False
+        wq = self.recvq  # wq.enqueue(sg), inlined
+        if wq is EMPTYQ:
+            wq = self.recvq = waitq()
+        n = wq.last
+        sg.next = None
+        sg.prev = n
+        sg.q = wq
+        if n is None:
+            wq.first = sg
         else:
-            last.next = mysg
-        wq.last = mysg
+            n.next = sg
+        wq.last = sg
         gp.waitreason = waitReasonChanReceive
         mp.waitlock = lock
         mp.waitunlockf = None
         yield TRAP_PARK
-        v = mysg.elem
-        mysg.c = mysg.elem = None  # releaseSudog: keep no channel or value alive
+        v = sg.elem
+        sg.elem = None  # releaseSudog: keep no value alive
         return v  # type: ignore[no-any-return]
 
     def try_recv(self) -> tuple[T | None, bool, bool]:

@@ -58,6 +58,7 @@ Differences from Go
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import random
@@ -359,9 +360,12 @@ def newproc1(
         raise throw("newproc1: new g is not Gdead")
     newg.coro = coro
     if plain is not None:
-        newg.fn = plain
-        newg.args = args
-        newg.kwargs = kwargs
+        if kwargs:
+            newg.fn = functools.partial(plain, *args, **kwargs)
+            newg.args = ()
+        else:
+            newg.fn = plain
+            newg.args = args
     newg.startpc = fn
     if callergp is not None:
         newg.parent_goid = callergp.goid
@@ -426,9 +430,12 @@ def newproc(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None, frame
         if newg.status != _Gdead:
             raise throw("newproc1: new g is not Gdead")
         if coro is None:
-            newg.fn = fn
-            newg.args = args
-            newg.kwargs = kwargs
+            if kwargs:
+                newg.fn = functools.partial(fn, *args, **kwargs)
+                newg.args = ()
+            else:
+                newg.fn = fn
+                newg.args = args
         else:
             newg.coro = coro
         newg.startpc = fn
@@ -886,12 +893,10 @@ def schedule(s: Sched, mp: M) -> None:
             coro = gp.coro
             if coro is None:  # a plain callable: run it to completion on this M
                 fn = gp.fn
-                kw = gp.kwargs
-                r = fn(*gp.args, **kw) if kw else fn(*gp.args)  # type: ignore[misc]
+                r = fn(*gp.args)  # type: ignore[misc]
                 if type(r) is CoroutineType:  # it returned a coroutine: run that here
                     gp.fn = None
                     gp.args = ()
-                    gp.kwargs = None
                     gp.coro = r
                     trap = r.send(None)
                 else:
@@ -991,7 +996,6 @@ def goexit0(s: Sched, mp: M, gp: G, result: Any, goexited: bool = False) -> None
     if gp is s.main_g:
         if goexited:
             # main called Goexit: the others go on; checkdead reports when none is left
-            gp.m = None
             casgstatus(gp, _Grunning, _Gdead)
             gp.coro = None
             s.main_goexited = True
@@ -1017,7 +1021,6 @@ def goexit0(s: Sched, mp: M, gp: G, result: Any, goexited: bool = False) -> None
     if gp.fn is not None:
         gp.fn = None
         gp.args = ()
-        gp.kwargs = None
     pp = mp.p
     if pp is not None:
         gf = pp.gfree  # gfput, inlined
@@ -1335,7 +1338,6 @@ def exitsyscall(s: Sched, mp: M) -> bool:
 def exitsyscall0(s: Sched, mp: M, gp: G) -> None:
     """No P to come back to: the G waits in the global queue, this M stops."""
     mp.curg = None
-    gp.m = None
     with s.lock:
         if gp.status == _Gsyscall:
             casgstatus(gp, _Gsyscall, _Grunnable)

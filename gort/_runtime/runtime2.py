@@ -38,7 +38,7 @@ import collections
 import threading
 from collections.abc import Callable
 from types import CodeType
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 # ---------------------------------------------------------------------------
 # Errors (public types live here so that the core can raise them)
@@ -251,12 +251,9 @@ class G:
         "goid",
         "status",
         "coro",  # the coroutine being stepped (None for a plain callable not yet run)
-        "fn",  # the plain callable to run, or None
+        "fn",  # the plain callable to run, or None (keyword arguments bound by newproc)
         "args",
-        "kwargs",
-        "m",  # the M running this G, or None
         "waitreason",
-        "waitsince",
         "parent_goid",
         "gopc",  # code object of the `go` statement's function: Go's gopc (see gopc_line)
         "gopc_lasti",  # and the byte offset of the call in it
@@ -264,13 +261,15 @@ class G:
         "ancestors",
         "labels",
         "preempt",
-        "issystem",
         "param",  # wake-up parameter (Go's g.param): set by the waker
         "selectdone",  # select wake-up race: a one-key dict, popped by the winner
         "timer",  # cached timer for sleep
         "sg",  # this G's cached sudog for plain (non-select) channel waits
         "sched",  # the runtime this G belongs to (a G never moves between runtimes)
     )
+    # Go's g.issystem marks runtime goroutines (GC workers, finalizers...). gort's
+    # runtime work runs on its own threads (sysmon, the poller), never in a G.
+    issystem: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.goid = 0
@@ -278,10 +277,7 @@ class G:
         self.coro: Any = None
         self.fn: Callable[..., Any] | None = None
         self.args: tuple[Any, ...] = ()
-        self.kwargs: dict[str, Any] | None = None
-        self.m: M | None = None
         self.waitreason = waitReasonZero
-        self.waitsince = 0.0
         self.parent_goid = 0
         self.gopc: CodeType | None = None
         self.gopc_lasti = 0
@@ -289,7 +285,6 @@ class G:
         self.ancestors: list[Ancestor] | None = None
         self.labels: Any = None
         self.preempt = False
-        self.issystem = False
         self.param: Any = None
         self.selectdone: dict[int, bool] = _NO_SELECT
         self.timer: Any = None

@@ -5,8 +5,10 @@ A case is ``ch.recv``, ``ch.recv_ok``, ``(ch.send, value)`` or ``default``.
 The algorithm is Go's:
 
 1. *poll order*: a uniformly random permutation of the cases; *lock order*:
-   the distinct channels sorted by identity (Go sorts by address), so two
-   selects over the same channels never lock them in opposite orders;
+   the distinct channel locks sorted by identity (Go sorts the channels by
+   address), so two selects over the same channels never lock them in
+   opposite orders; channels share striped locks (chan.py), so a lock is
+   taken once even when two cases' channels map to it;
 2. lock every channel; **pass 1** looks for a ready case in poll order and
    completes it (so among ready cases the choice is uniform);
 3. with a default case and nothing ready: unlock and take the default;
@@ -29,7 +31,7 @@ from collections.abc import Generator
 from typing import Any
 
 from . import proc
-from .chan import Chan, NilChan, _park_forever, dequeue, sudog
+from .chan import EMPTYQ, Chan, NilChan, _park_forever, dequeue, sudog, waitq
 from .runtime2 import TRAP_PARK, FatalError, G, M, Panic, waitReasonSelect, waitReasonSelectNoCases
 
 _tls = proc._tls
@@ -108,19 +110,19 @@ def _parse_slow(case: Any, i: int, scases: list[tuple[Any, int, Any, int]]) -> N
         )
 
 
-def _lockall(chans: list[Chan[Any]]) -> None:
-    for c in chans:
-        c.lock.acquire()
+def _lockall(locks: list[Any]) -> None:
+    for lk in locks:
+        lk.acquire()
 
 
-def _unlockall(chans: list[Chan[Any]]) -> None:
-    for c in chans:
-        c.lock.release()
+def _unlockall(locks: list[Any]) -> None:
+    for lk in locks:
+        lk.release()
 
 
-def _selunlock(gp: G, chans: Any) -> bool:
-    for c in chans:
-        c.lock.release()
+def _selunlock(gp: G, locks: Any) -> bool:
+    for lk in locks:
+        lk.release()
     return True
 
 
@@ -152,39 +154,41 @@ def selectgo(cases: tuple[Any, ...]) -> Generator[int, Any, tuple[int, Any]]:
         for i in range(n - 1, 0, -1):
             j = _getrandbits(32) % (i + 1)
             order[i], order[j] = order[j], order[i]
-    # lock order: distinct channels sorted by identity
+    # lock order: the distinct locks of the channels, sorted by identity (channels
+    # share striped locks, see chan.py: two cases may come with one lock)
     if n == 1:
-        chans = [scases[0][0]]
+        locks = [scases[0][0].lock]
     elif n == 2:
-        c0 = scases[0][0]
-        c1 = scases[1][0]
-        if c0 is c1:
-            chans = [c0]
+        l0 = scases[0][0].lock
+        l1 = scases[1][0].lock
+        if l0 is l1:
+            locks = [l0]
         else:
-            chans = [c0, c1] if id(c0) < id(c1) else [c1, c0]
+            locks = [l0, l1] if id(l0) < id(l1) else [l1, l0]
     else:
-        seen: dict[int, Chan[Any]] = {}
+        seen: dict[int, Any] = {}
         for sc in scases:
-            seen[id(sc[0])] = sc[0]
-        chans = [seen[k] for k in sorted(seen)]
-    _lockall(chans)
+            lk = sc[0].lock
+            seen[id(lk)] = lk
+        locks = [seen[k] for k in sorted(seen)]
+    _lockall(locks)
     # pass 1: a ready case, in poll order
     for c, kind, v, idx in order:
         if kind == SEND:
             if c.closed:
-                _unlockall(chans)
+                _unlockall(locks)
                 raise Panic("send on closed channel")
             sg = dequeue(c.recvq)
             if sg is not None:
                 sg.elem = v
                 sg.success = True
                 sg.g.param = sg
-                _unlockall(chans)
+                _unlockall(locks)
                 _goready(sg.g)
                 return idx, None
             if len(c.buf) < c.dataqsiz:
                 c.buf.append(v)
-                _unlockall(chans)
+                _unlockall(locks)
                 return idx, None
         else:
             sg = dequeue(c.sendq)
@@ -196,24 +200,24 @@ def selectgo(cases: tuple[Any, ...]) -> Generator[int, Any, tuple[int, Any]]:
                     c.buf.append(sg.elem)
                 sg.success = True
                 sg.g.param = sg
-                _unlockall(chans)
+                _unlockall(locks)
                 _goready(sg.g)
                 return idx, _result(kind, rv, True)
             if c.buf:
                 rv = c.buf.popleft()
-                _unlockall(chans)
+                _unlockall(locks)
                 return idx, _result(kind, rv, True)
             if c.closed:
-                _unlockall(chans)
+                _unlockall(locks)
                 return idx, _result(kind, None, False)
     if dflt >= 0:
-        _unlockall(chans)
+        _unlockall(locks)
         return dflt, None
     # pass 2: queue on every channel and park
     mp: M = _tls.m
     gp = mp.curg
     if gp is None:
-        _unlockall(chans)
+        _unlockall(locks)
         raise RuntimeError("gort.select outside a goroutine")
     gp.param = None
     gp.selectdone = {0: True}
@@ -221,25 +225,30 @@ def selectgo(cases: tuple[Any, ...]) -> Generator[int, Any, tuple[int, Any]]:
     # queue in poll order, as Go's lock order is built from it: two cases on the
     # same channel must not always be offered to a partner in source order
     for c, kind, v, idx in order:
-        sg = sudog(gp, v, c, True, idx)
+        sg = sudog(gp, v, True, idx)
         sgs.append(sg)
         if kind == SEND:
-            c.sendq.enqueue(sg)
+            q = c.sendq
+            if q is EMPTYQ:
+                q = c.sendq = waitq()
         else:
-            c.recvq.enqueue(sg)
+            q = c.recvq
+            if q is EMPTYQ:
+                q = c.recvq = waitq()
+        q.enqueue(sg)
     gp.waitreason = waitReasonSelect
-    mp.waitlock = chans
+    mp.waitlock = locks
     mp.waitunlockf = _selunlock
     yield TRAP_PARK
     # pass 3: dequeue the losers
     won: sudog = gp.param
     gp.param = None
-    _lockall(chans)
+    _lockall(locks)
     for sg in sgs:
         q = sg.q
         if q is not None:
             q.remove(sg)
-    _unlockall(chans)
+    _unlockall(locks)
     kind = _kind_of(scases, won)
     if kind == SEND:
         if not won.success:

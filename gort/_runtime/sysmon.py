@@ -235,8 +235,9 @@ def schedtrace(s: Sched, detailed: bool, out: Any = None) -> None:
                 f"dying=0 spinning={str(mp.spinning).lower()} blocked={str(mp.blocked).lower()} "
                 "lockedg=nil\n"
             )
+        running = {mp.curg: mp.id for mp in list(s.allm) if mp.curg is not None}
         for gp in list(s.allgs):
-            gm = gp.m.id if gp.m is not None else "nil"
+            gm = running.get(gp, "nil")
             line += f"  G{gp.goid}: status={gp.status}({gp.waitreason}) m={gm} lockedm=nil\n"
         out.write(line)
     else:

@@ -257,7 +257,7 @@ class Tracer:
                 )
                 running.add(gp.goid)
         for gp in list(s.allgs):
-            if gp.issystem or gp.goid in running:
+            if gp.goid in running:
                 continue
             if gp.status in (_Grunnable, _Gwaiting, _Gsyscall):
                 buf.append((EV_GO_STATUS, t, gp.goid, gp.status, -1, -1, gp.startpc, False))

@@ -22,7 +22,6 @@ calling goroutine's own stack is read from its live frames.
 from __future__ import annotations
 
 import sys
-import time
 from types import CodeType, FrameType
 from typing import Any
 
@@ -50,10 +49,8 @@ def goroutine_header(gp: G) -> str:
         status = gp.waitreason
     else:
         status = GSTATUS_WORDS.get(st, "???")
-    if st in (_Gwaiting, _Gsyscall) and gp.waitsince:
-        minutes = int((time.monotonic() - gp.waitsince) / 60)
-        if minutes >= 1:
-            status += f", {minutes} minutes"
+    # Go appends ", N minutes" for a long wait (g.waitsince, stamped by the GC's
+    # stack scan); gort has no GC scan to stamp it and leaves it out.
     return f"goroutine {gp.goid} [{status}]:"
 
 
@@ -163,7 +160,7 @@ def goroutine_note(gp: G) -> str:
 
 
 def _user_gs(s: Sched) -> list[G]:
-    return [gp for gp in list(s.allgs) if gp.status not in (_Gdead, _Gidle) and not gp.issystem]
+    return [gp for gp in list(s.allgs) if gp.status not in (_Gdead, _Gidle)]
 
 
 def dump_all_locked(s: Sched, current: G | None, live_frame: FrameType | None = None) -> str:
