@@ -16,7 +16,8 @@ from . import context, net, runtime, sync, time, trace  # the public sub-modules
 from ._runtime import proc as _proc
 from ._runtime.chan import Chan, nilchan
 from ._runtime.runtime2 import Deadlock, ExitProgram, FatalError, Goexit, Panic
-from ._runtime.selectgo import default, selectgo
+from ._runtime.selectgo import default
+from ._runtime.selectgo import select as _select
 from .time import sleep  # gort.sleep is gort.time.sleep
 
 __all__ = [
@@ -96,9 +97,7 @@ def gomaxprocs(n: int = 0) -> int:
     return _proc.gomaxprocs(n)
 
 
-def select(*cases: Any) -> Any:
-    """``await gort.select(ch.recv, (ch2.send, v), gort.default)`` -> (index, value)."""
-    return selectgo(cases)
+select = _select  # ``await gort.select(ch.recv, (ch2.send, v), gort.default)`` -> (index, value)
 
 
 def blocking(fn: Callable[..., T], *args: Any) -> Any:

@@ -383,6 +383,7 @@ class M:
         "exiting",
         "link",
         "locks",
+        "sudogcache",  # free select sudogs (Go keeps this cache on the P); see selectgo
     )
 
     def __init__(self, mid: int) -> None:
@@ -403,6 +404,7 @@ class M:
         self.exiting = False
         self.link: M | None = None
         self.locks = 0
+        self.sudogcache: list[Any] = []
 
     def __repr__(self) -> str:
         return f"<M{self.id} p={self.p.id if self.p else None} curg={self.curg}>"

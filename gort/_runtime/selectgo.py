@@ -32,7 +32,16 @@ from typing import Any
 
 from . import proc
 from .chan import EMPTYQ, Chan, NilChan, _park_forever, dequeue, sudog, waitq
-from .runtime2 import TRAP_PARK, FatalError, G, M, Panic, waitReasonSelect, waitReasonSelectNoCases
+from .runtime2 import (
+    _NO_SELECT,
+    TRAP_PARK,
+    FatalError,
+    G,
+    M,
+    Panic,
+    waitReasonSelect,
+    waitReasonSelectNoCases,
+)
 
 _tls = proc._tls
 _goready = proc.goready
@@ -59,6 +68,7 @@ _nil_funcs = {NilChan.recv, NilChan.recv_ok, NilChan.send}
 
 
 _MethodType = types.MethodType
+_SUDOGCACHE_MAX = 16  # free select sudogs kept per M
 _RECV_KINDS = {_recv_func: RECV, _recv_ok_func: RECV_OK}
 
 
@@ -135,7 +145,139 @@ def _result(kind: int, v: Any, ok: bool) -> Any:
 
 
 @types.coroutine
+def select(*cases: Any) -> Generator[int, Any, tuple[int, Any]]:
+    """``await gort.select(...)``: the two-receive fast path, else ``selectgo``.
+
+    A select over two receives (``ch.recv``/``ch.recv_ok``, no default) is the
+    commonest shape in Go programs and W5's; it runs Go's three passes here
+    without building case tuples or lock lists. Anything else goes to
+    ``selectgo``.
+    """
+    if len(cases) != 2:
+        return (yield from selectgo(cases))
+    c0, c1 = cases
+    if type(c0) is not _MethodType or type(c1) is not _MethodType:
+        return (yield from selectgo(cases))
+    k0 = _RECV_KINDS.get(c0.__func__)
+    k1 = _RECV_KINDS.get(c1.__func__)
+    if k0 is None or k1 is None:
+        return (yield from selectgo(cases))
+    a: Chan[Any] = c0.__self__  # type: ignore[assignment]
+    b: Chan[Any] = c1.__self__  # type: ignore[assignment]
+    # lock order: by identity; one lock when both channels have the same stripe
+    la = a.lock
+    lb = b.lock
+    if la is lb:
+        locks: tuple[Any, ...] = (la,)
+        la.acquire()
+    else:
+        if id(lb) < id(la):
+            la, lb = lb, la
+        locks = (la, lb)
+        la.acquire()
+        lb.acquire()
+    # poll order: random
+    c: Chan[Any]
+    d: Chan[Any]
+    if _getrandbits(1):
+        c, i, k, d, j, kd = a, 0, k0, b, 1, k1
+    else:
+        c, i, k, d, j, kd = b, 1, k1, a, 0, k0
+    # pass 1: the first ready case in poll order (c, then d)
+    for _ in (0, 1):
+        wq = c.sendq
+        sg = wq.first
+        if sg is not None:
+            sg = dequeue(wq)
+            if sg is not None:
+                if c.dataqsiz == 0:
+                    v = sg.elem
+                else:
+                    v = c.buf.popleft()
+                    c.buf.append(sg.elem)
+                sg.success = True
+                gp = sg.g
+                gp.param = sg
+                for lk in locks:
+                    lk.release()
+                _goready(gp)
+                return i, (v if k == RECV else (v, True))
+        if c.buf:
+            v = c.buf.popleft()
+            for lk in locks:
+                lk.release()
+            return i, (v if k == RECV else (v, True))
+        if c.closed:
+            for lk in locks:
+                lk.release()
+            return i, (None if k == RECV else (None, False))
+        c, i, k, d, j, kd = d, j, kd, c, i, k
+    # pass 2: a sudog on each channel, in poll order, and park
+    mp: M = _tls.m
+    gp = mp.curg  # type: ignore[assignment]
+    if gp is None:
+        for lk in locks:
+            lk.release()
+        raise RuntimeError("gort.select outside a goroutine")
+    gp.param = None
+    sd = gp.selectdone
+    if sd is _NO_SELECT:
+        sd = gp.selectdone = {}
+    sd[0] = True  # the wake-up token (the dict is the G's; every waker pops it)
+    # acquireSudog: from this M's cache (only the M's own thread pops from it;
+    # pass 3 may push from another thread, and list operations are atomic)
+    cache = mp.sudogcache
+    if len(cache) >= 2:
+        s0 = cache.pop()
+        s1 = cache.pop()
+        s0.g = s1.g = gp
+        s0.success = s1.success = False
+        s0.caseidx = i
+        s1.caseidx = j
+    else:
+        s0 = sudog(gp, None, True, i)
+        s1 = sudog(gp, None, True, j)
+    wq = c.recvq
+    if wq is EMPTYQ:
+        wq = c.recvq = waitq()
+    wq.enqueue(s0)
+    wq = d.recvq
+    if wq is EMPTYQ:
+        wq = d.recvq = waitq()
+    wq.enqueue(s1)
+    gp.waitreason = waitReasonSelect
+    mp.waitlock = locks
+    mp.waitunlockf = _selunlock
+    yield TRAP_PARK
+    # pass 3: take the loser off its queue
+    won: sudog = gp.param
+    gp.param = None
+    for lk in locks:
+        lk.acquire()
+    q = s0.q
+    if q is not None:
+        q.remove(s0)
+    q = s1.q
+    if q is not None:
+        q.remove(s1)
+    for lk in locks:
+        lk.release()
+    i = won.caseidx
+    v = won.elem
+    # releaseSudog: both are off every queue and no waker holds them any more
+    # (a waker only touches a sudog it took off a queue under the locks taken above)
+    s0.elem = s1.elem = None
+    if len(cache) < _SUDOGCACHE_MAX:
+        cache.append(s0)
+        cache.append(s1)
+    if (k0 if i == 0 else k1) == RECV:
+        return i, v
+    return i, (v, won.success)
+
+
+@types.coroutine
 def selectgo(cases: tuple[Any, ...]) -> Generator[int, Any, tuple[int, Any]]:
+    """Go's selectgo over any cases (see the module's essay)."""
     scases, dflt = _parse(cases)
     n = len(scases)
     if n == 0:
@@ -220,7 +362,10 @@ def selectgo(cases: tuple[Any, ...]) -> Generator[int, Any, tuple[int, Any]]:
         _unlockall(locks)
         raise RuntimeError("gort.select outside a goroutine")
     gp.param = None
-    gp.selectdone = {0: True}
+    sd = gp.selectdone
+    if sd is _NO_SELECT:
+        sd = gp.selectdone = {}
+    sd[0] = True  # the wake-up token (the dict is the G's; every waker pops it)
     sgs: list[sudog] = []
     # queue in poll order, as Go's lock order is built from it: two cases on the
     # same channel must not always be offered to a partner in source order
