@@ -38,7 +38,7 @@ from __future__ import annotations
 import collections
 import threading
 import types
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Awaitable, Generator
 from typing import Any, Generic, TypeVar
 
 from . import proc
@@ -296,79 +296,18 @@ class Chan(Generic[T]):
         return True
 
     # -- receive
-    @types.coroutine
-    def recv_ok(self) -> Generator[int, Any, tuple[T | None, bool]]:
+    def recv_ok(self) -> Awaitable[tuple[T | None, bool]]:
         """``v, ok := <-c``."""
-        lock = self.lock
-        lock.acquire()
-        buf = self.buf
-        wq = self.sendq
-        sg = wq.first
-        if sg is not None:
-            # dequeue(), inlined for the common case: the first waiter is live
-            n = sg.next
-            if sg.isselect or n is not None:
-                sg = dequeue(wq)
-            else:
-                wq.first = wq.last = None
-                sg.q = None
-        if sg is not None:
-            if self.dataqsiz == 0:
-                v = sg.elem
-            else:
-                v = buf.popleft()
-                buf.append(sg.elem)
-            sg.success = True
-            gp = sg.g
-            gp.param = sg
-            lock.release()
-            _goready(gp)
-            return v, True
-        if buf:
-            v = buf.popleft()
-            lock.release()
-            return v, True
-        if self.closed:
-            lock.release()
-            return None, False
-        mp: M = _tls.m
-        gp = mp.curg  # type: ignore[assignment]
-        if gp is None:
-            lock.release()
-            raise RuntimeError("gort: channel receive outside a goroutine")
-        sg = gp.sg
-        if sg is None:
-            sg = gp.sg = sudog(gp, None, False, 0)
-        else:
-            sg.elem = None
-            sg.success = False
-        wq = self.recvq  # wq.enqueue(sg), inlined
-        if wq is EMPTYQ:
-            wq = self.recvq = waitq()
-        n = wq.last
-        sg.next = None
-        sg.prev = n
-        sg.q = wq
-        if n is None:
-            wq.first = sg
-        else:
-            n.next = sg
-        wq.last = sg
-        gp.waitreason = waitReasonChanReceive
-        mp.waitlock = lock
-        mp.waitunlockf = None
-        yield TRAP_PARK
-        v = sg.elem
-        sg.elem = None  # releaseSudog: keep no value alive
-        return v, sg.success
+        return chanrecv2(self, False)
 
     @types.coroutine
     def recv(self) -> Generator[int, Any, T | None]:
         """``v := <-c`` (``None`` from a closed, drained channel).
 
-        The body of ``recv_ok`` written out again, on purpose: delegating to it
-        (``yield from``) would add a generator to every receive on the hot path.
-        A change to one must be made to the other.
+        The body of ``chanrecv2`` written out again, on purpose: delegating to it
+        (``yield from``, or a call) would cost every plain receive, the commonest
+        channel operation, a generator or a call more. A change to one must be
+        made to the other.
         """
         lock = self.lock
         lock.acquire()
@@ -481,6 +420,81 @@ class Chan(Generic[T]):
         return _ChanIter(self)
 
 
+@types.coroutine
+def chanrecv2(self: Chan[Any], iterating: bool) -> Generator[int, Any, Any]:
+    """``v, ok := <-c`` (Go's chanrecv2), and one step of ``async for v in c``
+    (``iterating``: return ``v``, or raise ``StopAsyncIteration`` once ``c`` is
+    closed and drained). One generator per receive for both."""
+    lock = self.lock
+    lock.acquire()
+    buf = self.buf
+    wq = self.sendq
+    sg = wq.first
+    if sg is not None:
+        # dequeue(), inlined for the common case: the first waiter is live
+        n = sg.next
+        if sg.isselect or n is not None:
+            sg = dequeue(wq)
+        else:
+            wq.first = wq.last = None
+            sg.q = None
+    if sg is not None:
+        if self.dataqsiz == 0:
+            v = sg.elem
+        else:
+            v = buf.popleft()
+            buf.append(sg.elem)
+        sg.success = True
+        gp = sg.g
+        gp.param = sg
+        lock.release()
+        _goready(gp)
+        return v if iterating else (v, True)
+    if buf:
+        v = buf.popleft()
+        lock.release()
+        return v if iterating else (v, True)
+    if self.closed:
+        lock.release()
+        if iterating:
+            raise StopAsyncIteration
+        return None, False
+    mp: M = _tls.m
+    gp = mp.curg  # type: ignore[assignment]
+    if gp is None:
+        lock.release()
+        raise RuntimeError("gort: channel receive outside a goroutine")
+    sg = gp.sg
+    if sg is None:
+        sg = gp.sg = sudog(gp, None, False, 0)
+    else:
+        sg.elem = None
+        sg.success = False
+    wq = self.recvq  # wq.enqueue(sg), inlined
+    if wq is EMPTYQ:
+        wq = self.recvq = waitq()
+    n = wq.last
+    sg.next = None
+    sg.prev = n
+    sg.q = wq
+    if n is None:
+        wq.first = sg
+    else:
+        n.next = sg
+    wq.last = sg
+    gp.waitreason = waitReasonChanReceive
+    mp.waitlock = lock
+    mp.waitunlockf = None
+    yield TRAP_PARK
+    v = sg.elem
+    sg.elem = None  # releaseSudog: keep no value alive
+    if iterating:
+        if not sg.success:
+            raise StopAsyncIteration
+        return v
+    return v, sg.success
+
+
 class _ChanIter(Generic[T]):
     __slots__ = ("c",)
 
@@ -490,12 +504,8 @@ class _ChanIter(Generic[T]):
     def __aiter__(self) -> _ChanIter[T]:
         return self
 
-    @types.coroutine
-    def __anext__(self) -> Generator[int, Any, T]:
-        v, ok = yield from self.c.recv_ok()
-        if not ok:
-            raise StopAsyncIteration
-        return v  # type: ignore[return-value]
+    def __anext__(self) -> Awaitable[T]:
+        return chanrecv2(self.c, True)
 
 
 class NilChan(Chan[Any]):
