@@ -33,7 +33,7 @@ import collections
 import threading
 import time
 import types
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
 _pt = time.process_time
@@ -66,15 +66,17 @@ class _Bare:
         self.runq: collections.deque[_G] = collections.deque()
         self.cur: _G | None = None
         self.waitlock: Any = None
-        self.send = self._send_locked if locked else self._send
-        self.recv = self._recv_locked if locked else self._recv
+        self.send: Callable[[_Chan, Any], Awaitable[None]] = (
+            self._send_locked if locked else self._send
+        )
+        self.recv: Callable[[_Chan], Awaitable[Any]] = self._recv_locked if locked else self._recv
 
     @types.coroutine
     def _send(self, c: _Chan, v: Any) -> Generator[int, Any, None]:
         if c.recvq:
-            g = c.recvq.popleft()
-            g.val = v
-            self.runq.append(g)
+            w = c.recvq.popleft()
+            w.val = v
+            self.runq.append(w)
             return
         g = self.cur
         assert g is not None
@@ -85,9 +87,9 @@ class _Bare:
     @types.coroutine
     def _recv(self, c: _Chan) -> Generator[int, Any, Any]:
         if c.sendq:
-            g = c.sendq.popleft()
-            self.runq.append(g)
-            return g.val
+            w = c.sendq.popleft()
+            self.runq.append(w)
+            return w.val
         g = self.cur
         assert g is not None
         c.recvq.append(g)
@@ -99,10 +101,10 @@ class _Bare:
         lock = c.lock
         lock.acquire()
         if c.recvq:
-            g = c.recvq.popleft()
-            g.val = v
+            w = c.recvq.popleft()
+            w.val = v
             lock.release()
-            self.runq.append(g)
+            self.runq.append(w)
             return
         g = self.cur
         assert g is not None
@@ -116,10 +118,10 @@ class _Bare:
         lock = c.lock
         lock.acquire()
         if c.sendq:
-            g = c.sendq.popleft()
+            w = c.sendq.popleft()
             lock.release()
-            self.runq.append(g)
-            return g.val
+            self.runq.append(w)
+            return w.val
         g = self.cur
         assert g is not None
         c.recvq.append(g)
