@@ -66,10 +66,11 @@ class _Bare:
         self.runq: collections.deque[_G] = collections.deque()
         self.cur: _G | None = None
         self.waitlock: Any = None
-        self.send: Callable[[_Chan, Any], Awaitable[None]] = (
-            self._send_locked if locked else self._send
-        )
-        self.recv: Callable[[_Chan], Awaitable[Any]] = self._recv_locked if locked else self._recv
+        # (types.coroutine makes the generators awaitable; mypy does not see it on methods)
+        send = self._send_locked if locked else self._send
+        recv = self._recv_locked if locked else self._recv
+        self.send: Callable[[_Chan, Any], Awaitable[None]] = send  # type: ignore[assignment]
+        self.recv: Callable[[_Chan], Awaitable[Any]] = recv  # type: ignore[assignment]
 
     @types.coroutine
     def _send(self, c: _Chan, v: Any) -> Generator[int, Any, None]:
