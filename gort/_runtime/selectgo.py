@@ -264,15 +264,18 @@ def select(*cases: Any) -> Generator[int, Any, tuple[int, Any]]:
         lk.release()
     i = won.caseidx
     v = won.elem
-    # releaseSudog: both are off every queue and no waker holds them any more
-    # (a waker only touches a sudog it took off a queue under the locks taken above)
+    ok = won.success
+    # releaseSudog: both are off every queue and no waker holds them any more (a
+    # waker only touches a sudog it took off a queue under the locks taken above).
+    # Nothing may read them after this: the cache is the M's that parked this G,
+    # and that M may already be handing them to its next select on another thread.
     s0.elem = s1.elem = None
     if len(cache) < _SUDOGCACHE_MAX:
         cache.append(s0)
         cache.append(s1)
     if (k0 if i == 0 else k1) == RECV:
         return i, v
-    return i, (v, won.success)
+    return i, (v, ok)
 
 
 @types.coroutine
