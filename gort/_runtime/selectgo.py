@@ -21,6 +21,14 @@ The algorithm is Go's:
 
 Nil channels are left out of both orders (never ready). ``select()`` with no
 case parks forever with wait reason ``select (no cases)``.
+
+``select`` (what ``gort.select`` is) runs a select over exactly two receive
+cases without a default itself - the same three passes, without case tuples or
+lock lists, with its two sudogs from the M's ``sudogcache`` - and hands every
+other shape to ``selectgo``. A G's ``selectdone`` dict is made on its first
+select and reused: only a waker that took one of the G's sudogs off a queue,
+under that channel's lock, pops it, and pass 3 takes the survivors off under
+the same locks, so no waker of an earlier select can pop a later token.
 """
 
 from __future__ import annotations
