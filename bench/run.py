@@ -743,6 +743,13 @@ def main(argv: list[str] | None = None) -> int:
             f"python {info['python']} ({'free-threaded' if free_threaded else 'GIL'}), "
             f"{info['cpu_model']} x{info['nproc']}, {go_version or 'no go'}, "
             f"{info['wrk_version'] or 'no wrk'}; {reps} repetition(s)"
+            + "".join(
+                f", {w}: {workloads.load(w).DEFAULT_REPS}"
+                for w in wids
+                if args.reps is None
+                and not args.quick
+                and hasattr(workloads.load(w), "DEFAULT_REPS")
+            )
         )
 
         started = _dt.datetime.now(_dt.UTC)
@@ -842,12 +849,12 @@ def main(argv: list[str] | None = None) -> int:
                         if "EXTRA" in vars(wl) and wl.EXTRA[0] in r:
                             extra = f", {wl.EXTRA[0]} {fmt_num(r[wl.EXTRA[0]])}"
                         log(
-                            f"  {wid} {LABELS.get(p, p):<18} rep {rep + 1}/{wl_reps}: "
+                            f"  {wid} {LABELS.get(p, p):<28} rep {rep + 1}/{wl_reps}: "
                             f"{fmt_num(r['value'])} {wl.UNIT}{extra}"
                         )
                     else:
                         log(
-                            f"  {wid} {LABELS.get(p, p):<18} rep {rep + 1}/{wl_reps}: "
+                            f"  {wid} {LABELS.get(p, p):<28} rep {rep + 1}/{wl_reps}: "
                             f"{r['status'].upper()} {r.get('message', '')}"
                         )
                         if r["status"] not in SOFT:
@@ -909,14 +916,15 @@ def write_outputs(doc: dict[str, Any], json_path: Path, md_path: Path) -> str:
     return md
 
 
-def _other_reps(doc: dict[str, Any]) -> str:
-    """ " (W9: 3)" for the workloads that ran another number of repetitions."""
-    other = [
-        f"{wid}: {w['reps']}"
-        for wid, w in doc["workloads"].items()
-        if w.get("reps", doc["args"]["reps"]) != doc["args"]["reps"]
-    ]
-    return f" ({', '.join(other)})" if other else ""
+def _reps_text(doc: dict[str, Any]) -> str:
+    """ "5 repetition(s) per peer (W9: 3)": the workloads' repetitions, most common first."""
+    per = {wid: w.get("reps", doc["args"]["reps"]) for wid, w in doc["workloads"].items()}
+    if not per:
+        return f"{doc['args']['reps']} repetition(s) per peer"
+    counts = list(per.values())
+    common = max(set(counts), key=counts.count)
+    other = [f"{wid}: {n}" for wid, n in per.items() if n != common]
+    return f"{common} repetition(s) per peer" + (f" ({', '.join(other)})" if other else "")
 
 
 def render_markdown(doc: dict[str, Any], json_name: str) -> str:
@@ -927,7 +935,7 @@ def render_markdown(doc: dict[str, Any], json_name: str) -> str:
         "",
         f"Run {doc['started'][:19]}Z{' (quick)' if a['quick'] else ''}"
         f"{'' if doc['finished'] else ' (UNFINISHED: stopped or still running)'}, "
-        f"{a['reps']} repetition(s) per peer{_other_reps(doc)}, "
+        f"{_reps_text(doc)}, "
         "each measurement in a fresh process; "
         f"raw numbers in `{json_name}`. How to read this: bench/README.md.",
         "",
