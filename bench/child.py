@@ -9,7 +9,7 @@ Prints one line ``RESULT {json}`` on stdout with a ``status``:
 * ``not installable``: the peer's library cannot be imported in this environment.
 * ``error``: anything else (the traceback goes to stderr).
 
-W8 servers print ``PORT n`` and serve until killed; they print a RESULT line only
+W8 and W9 servers print ``PORT n`` and serve until killed; they print a RESULT line only
 if they fail before that.
 
 The process leaves with ``os._exit`` right after the RESULT line, so tearing down
@@ -42,9 +42,15 @@ def main(argv: list[str]) -> int:
     is_gort = peer.startswith("gort")
     if is_gort:
         procs = 2 if peer == "gort-p2" else 1
+        # gort and gort-p2 run peer_gort; another gort row (W9's gort-example) its own
+        gfn = (
+            mod.peer_gort
+            if peer in ("gort", "gort-p2")
+            else getattr(mod, "peer_" + peer.replace("-", "_"))
+        )
 
         def fn() -> object:
-            return mod.peer_gort(procs)
+            return gfn(procs)
 
     else:
         fn = getattr(mod, "peer_" + peer.replace("-", "_"))

@@ -16,6 +16,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import selectors
 import shutil
 import signal
@@ -31,7 +32,7 @@ if __package__ in (None, ""):  # run as a script: python bench/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import reference, workloads  # noqa: E402
-from bench.common import gil_enabled  # noqa: E402
+from bench.common import WrongAnswer, gil_enabled  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -47,12 +48,19 @@ GO_PROGRAMS = (
     "timers",
     "echoserver",
     "echoclient",
+    "httpserver",
 )
 
-DEFAULT_REPS = 5
+DEFAULT_REPS = 5  # a workload module may set its own DEFAULT_REPS (W9: 3)
 QUICK_REPS = 1
+DEFAULT_WRK_DURATION = 10  # seconds of each W9 measurement (--wrk-duration)
 PEER_LIBS = {"uvloop": "uvloop", "gevent": "gevent", "trio": "trio"}
-LABELS = {"gort": "gort (P=1)", "gort-p2": "gort (P=2)", "go": "go (GOMAXPROCS=1)"}
+LABELS = {
+    "gort": "gort (P=1)",
+    "gort-p2": "gort (P=2)",
+    "gort-example": "gort: examples/http_hello.py",
+    "go": "go (GOMAXPROCS=1)",
+}
 # statuses that mean "no number, and not a failure"
 SOFT = {"not yet", "not installable", "skipped"}
 
@@ -64,7 +72,19 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def machine_info(go_version: str | None) -> dict[str, Any]:
+def wrk_version(wrk: str | None) -> str | None:
+    """First line of ``wrk -v`` ("wrk debian/4.1.0-3+b2 [epoll] ..."), or None."""
+    if wrk is None:
+        return None
+    try:
+        p = subprocess.run([wrk, "-v"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    first = (p.stdout or p.stderr).strip().splitlines()
+    return first[0].split(" Copyright")[0].strip() if first else None
+
+
+def machine_info(go_version: str | None, wrk: str | None = None) -> dict[str, Any]:
     cpu = "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -106,6 +126,7 @@ def machine_info(go_version: str | None) -> dict[str, Any]:
         "python_executable": sys.executable,
         "gil_enabled": gil_enabled(),
         "go_version": go_version,
+        "wrk_version": wrk_version(wrk),
         "package_versions": versions,
         "git_commit": commit,
         "loadavg_at_start": _loadavg(),
@@ -255,6 +276,71 @@ def _pinned(cpus: set[int] | None) -> Any:
     return lambda: os.sched_setaffinity(0, cpus)
 
 
+def _await_port(
+    srv: subprocess.Popen[str], errf: Any, t0: float
+) -> tuple[int | None, dict[str, Any] | None]:
+    """Wait for a server's ``PORT n`` line: (port, None), or (None, the failure)."""
+    assert srv.stdout is not None
+    sel = selectors.DefaultSelector()
+    sel.register(srv.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not sel.select(left):
+                return None, {
+                    "status": "timeout",
+                    "message": "server printed no PORT line within 60 s",
+                }
+            line = srv.stdout.readline()
+            if not line:  # server exited
+                srv.wait(10)
+                errf.seek(0)
+                return None, finish_result(
+                    None, srv.returncode, errf.read(), time.perf_counter() - t0
+                )
+            if line.startswith("PORT "):
+                return int(line.split()[1]), None
+            if line.startswith("RESULT "):
+                srv.wait(10)
+                errf.seek(0)
+                return None, finish_result(
+                    parse_result(line), srv.returncode, errf.read(), time.perf_counter() - t0
+                )
+    finally:
+        sel.close()
+
+
+def _with_server_state(res: dict[str, Any], srv: subprocess.Popen[str], errf: Any) -> None:
+    """A failed measurement: add the server's stderr, and say if it has exited."""
+    errf.seek(0)
+    res["server_stderr"] = errf.read()[-4000:]
+    if srv.poll() is not None:
+        res["message"] = res.get("message", "") + f" (server exited with {srv.returncode})"
+
+
+def _start_server(
+    server_cmd: list[str], env: dict[str, str], errf: Any, cpus: set[int] | None
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        server_cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=errf,
+        text=True,
+        preexec_fn=_pinned(cpus),
+    )
+
+
+def _stop_server(srv: subprocess.Popen[str]) -> None:
+    if srv.poll() is None:
+        srv.kill()
+    srv.wait()
+    if srv.stdout is not None:
+        srv.stdout.close()
+
+
 def run_echo(
     server_cmd: list[str],
     env: dict[str, str],
@@ -267,46 +353,9 @@ def run_echo(
     t0 = time.perf_counter()
     server_cpus, client_cpus = cpus
     with tempfile.TemporaryFile(mode="w+") as errf:
-        srv = subprocess.Popen(
-            server_cmd,
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=errf,
-            text=True,
-            preexec_fn=_pinned(server_cpus),
-        )
+        srv = _start_server(server_cmd, env, errf, server_cpus)
         try:
-            port = None
-            early: dict[str, Any] | None = None
-            assert srv.stdout is not None
-            sel = selectors.DefaultSelector()
-            sel.register(srv.stdout, selectors.EVENT_READ)
-            deadline = time.monotonic() + 60
-            while port is None and early is None:
-                left = deadline - time.monotonic()
-                if left <= 0 or not sel.select(left):
-                    early = {
-                        "status": "timeout",
-                        "message": "server printed no PORT line within 60 s",
-                    }
-                    break
-                line = srv.stdout.readline()
-                if not line:  # server exited
-                    srv.wait(10)
-                    errf.seek(0)
-                    early = finish_result(
-                        None, srv.returncode, errf.read(), time.perf_counter() - t0
-                    )
-                elif line.startswith("PORT "):
-                    port = int(line.split()[1])
-                elif line.startswith("RESULT "):
-                    srv.wait(10)
-                    errf.seek(0)
-                    early = finish_result(
-                        parse_result(line), srv.returncode, errf.read(), time.perf_counter() - t0
-                    )
-            sel.close()
+            port, early = _await_port(srv, errf, t0)
             if early is not None:
                 return early
             cenv = dict(env)
@@ -342,25 +391,139 @@ def run_echo(
                 parse_result(p.stdout), p.returncode, p.stderr, time.perf_counter() - t0
             )
             if res["status"] != "ok":
-                errf.seek(0)
-                res["server_stderr"] = errf.read()[-4000:]
-                if srv.poll() is not None:
-                    res["message"] = (
-                        res.get("message", "") + f" (server exited with {srv.returncode})"
-                    )
+                _with_server_state(res, srv, errf)
             return res
         finally:
-            if srv.poll() is None:
-                srv.kill()
-            srv.wait()
-            if srv.stdout is not None:
-                srv.stdout.close()
+            _stop_server(srv)
+
+
+# wrk prints times as 1.23us, 4.56ms, 7.89s, 1.00m, 2.00h
+_WRK_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
+_WRK_TIME = r"([\d.]+)(us|ms|s|m|h)"
+
+
+def parse_wrk(out: str) -> dict[str, Any]:
+    """W9: wrk's report (with --latency) as a result: "ok" with the figures, or why not.
+
+    Any socket error (connect, read, write, timeout; wrk counts a response it cannot
+    parse as a read error) or non-2xx/3xx response is "wrong": a request was lost or
+    answered wrongly.
+    """
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)\s*$", out, re.M)
+    total = re.search(r"^\s*(\d+) requests in " + _WRK_TIME + ",", out, re.M)
+    pcts = {
+        int(m[1]): float(m[2]) * _WRK_MS[m[3]]
+        for m in re.finditer(r"^\s*(\d+)%\s+" + _WRK_TIME + r"\s*$", out, re.M)
+    }
+    if rps is None or total is None or 99 not in pcts:
+        return {"status": "error", "message": "could not read wrk's report", "wrk_output": out}
+    res: dict[str, Any] = {
+        "status": "ok",
+        "value": float(rps[1]),
+        "unit": "req/s",
+        "requests": int(total[1]),
+        "seconds": round(float(total[2]) * _WRK_MS[total[3]] / 1e3, 3),
+    }
+    for p in sorted(pcts):
+        res[f"p{p}_ms"] = round(pcts[p], 4)
+    res["wrk_output"] = out
+    problems = []
+    errs = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if errs and any(int(x) for x in errs.groups()):
+        problems.append(errs[0].replace("Socket errors:", "socket errors:"))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx and int(non2xx[1]):
+        problems.append(f"{non2xx[1]} non-2xx or 3xx responses")
+    if res["requests"] == 0:
+        problems.append("no request completed")
+    if problems:
+        res["status"] = "wrong"
+        res["message"] = "wrk reported " + "; ".join(problems)
+    return res
+
+
+def run_wrk(
+    server_cmd: list[str],
+    env: dict[str, str],
+    peer: str,
+    wrk: str,
+    duration: int,
+    timeout: float,
+    wl: Any,
+    cpus: tuple[set[int] | None, set[int] | None] = (None, None),
+) -> dict[str, Any]:
+    """W9: start the server, wait for its PORT line, probe it, run wrk, probe again, kill it.
+
+    ``wl.probe`` checks one connection's answers (pipelined and split requests, close
+    on end of stream) before and after the load; a wrong answer there, any error
+    wrk reports or a server that died is a failure of the measurement.
+    """
+    t0 = time.perf_counter()
+    server_cpus, client_cpus = cpus
+    with tempfile.TemporaryFile(mode="w+") as errf:
+        srv = _start_server(server_cmd, env, errf, server_cpus)
+        try:
+            port, early = _await_port(srv, errf, t0)
+            if early is not None:
+                return early
+            assert port is not None
+            try:
+                wl.probe(port, peer)
+            except WrongAnswer as e:
+                res: dict[str, Any] = {"status": "wrong", "message": f"before wrk: {e}"}
+                _with_server_state(res, srv, errf)
+                return res
+            url = f"http://{wl.HOST}:{port}/"
+            cmd = [wrk, f"-t{wl.WRK_THREADS}", f"-c{wl.CONNS}", f"-d{duration}s"]
+            cmd += ["--timeout", wl.WRK_TIMEOUT, "--latency", url]
+            allowed = max(timeout, duration + 30.0)
+            try:
+                p = subprocess.run(
+                    cmd,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=allowed,
+                    preexec_fn=_pinned(client_cpus),
+                )
+            except subprocess.TimeoutExpired:
+                res = {"status": "timeout", "message": f"wrk did not finish in {allowed:.0f} s"}
+                _with_server_state(res, srv, errf)
+                return res
+            if p.returncode != 0:
+                res = {
+                    "status": "error",
+                    "message": f"wrk exited with {p.returncode}: "
+                    + (p.stderr.strip() or p.stdout.strip())[-300:],
+                    "wrk_output": p.stdout,
+                }
+            else:
+                res = parse_wrk(p.stdout)
+            res["wrk_command"] = " ".join(cmd)
+            if res["status"] == "ok":
+                if srv.poll() is not None:
+                    res["status"] = "error"
+                    res["message"] = "the server exited during the wrk run"
+                else:
+                    try:
+                        wl.probe(port, peer)
+                    except WrongAnswer as e:
+                        res["status"] = "wrong"
+                        res["message"] = f"after wrk: {e}"
+            if res["status"] != "ok":
+                res["stderr"] = p.stderr[-4000:]
+                _with_server_state(res, srv, errf)
+            res["process_seconds"] = round(time.perf_counter() - t0, 3)
+            return res
+        finally:
+            _stop_server(srv)
 
 
 # ----------------------------------------------------------------------------- stats and tables
 
 
-def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
+def summarize(runs: list[dict[str, Any]], extra: str | None = None) -> dict[str, Any]:
+    """Median and spread of the runs' values (and the median of ``extra``, e.g. p99_ms)."""
     values = [r["value"] for r in runs if r.get("status") == "ok"]
     bad = [r for r in runs if r.get("status") != "ok"]
     if bad:
@@ -377,6 +540,10 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     if len(values) >= 4:
         q = statistics.quantiles(values, n=4, method="inclusive")
         s["q1"], s["q3"] = q[0], q[2]
+    if extra is not None:
+        xs = [r[extra] for r in runs if extra in r]
+        if xs:
+            s[extra] = statistics.median(xs)
     return s
 
 
@@ -408,18 +575,22 @@ def ratio_header(wl: Any) -> str:
             wl.UNIT, "time: > 1 = gort faster"
         )
         return f"peer ÷ gort ({what})"
-    return "gort ÷ peer (msgs/s: > 1 = gort faster)"
+    return f"gort ÷ peer ({wl.UNIT}: > 1 = gort faster)"
 
 
-def table(wid: str, wl: Any, summaries: dict[str, dict[str, Any]]) -> list[str]:
+def table(
+    wid: str, wl: Any, summaries: dict[str, dict[str, Any]], size: str | None = None
+) -> list[str]:
     ref = reference.REFERENCE.get(wid, {})
     better = "lower is better" if wl.BETTER == "lower" else "HIGHER is better"
-    out = [f"### {wid} {wl.TITLE}: {wl.UNIT} ({better})", "", f"{wl.SIZE}.", ""]
+    out = [f"### {wid} {wl.TITLE}: {wl.UNIT} ({better})", "", f"{size or wl.SIZE}.", ""]
+    extra_key, extra_head = getattr(wl, "EXTRA", (None, None))
+    xh = f" {extra_head} |" if extra_key else ""
     out.append(
-        f"| peer | median | spread (min–max) | runs | {ratio_header(wl)} "
+        f"| peer | median | spread (min–max) | runs |{xh} {ratio_header(wl)} "
         f"| reference, before gort ({reference.SOURCE[wid]}) |"
     )
-    out.append("|---|---:|---:|---:|---:|---:|")
+    out.append("|---|---:|---:|---:|" + ("---:|" if extra_key else "") + "---:|---:|")
     g = summaries.get("gort", {})
     gmed = g.get("median") if g.get("status") == "ok" else None
     for peer, s in summaries.items():
@@ -434,18 +605,28 @@ def table(wid: str, wl: Any, summaries: dict[str, dict[str, Any]]) -> list[str]:
                 r = f"{rv:.2f}" if rv is not None else "—"
             else:
                 r = "—"
-            out.append(f"| {label} | {fmt_num(s['median'])} | {spread} | {s['n']} | {r} | {refv} |")
+            xv = ""
+            if extra_key:
+                xv = f" {fmt_num(s[extra_key])} |" if extra_key in s else " — |"
+            out.append(
+                f"| {label} | {fmt_num(s['median'])} | {spread} | {s['n']} |{xv} {r} | {refv} |"
+            )
         else:
             cell = (
                 s["status"].upper() if s["status"] in ("wrong", "error", "timeout") else s["status"]
             )
-            out.append(f"| {label} | {cell} | | | | {refv} |")
+            out.append(f"| {label} | {cell} | | |{' |' if extra_key else ''} | {refv} |")
     out.append("")
     medians = {p: s["median"] for p, s in summaries.items() if s["status"] == "ok"}
     if gmed is not None and "go" in medians:
         g = gmed / medians["go"]  # gort's figure in units of Go's
         if wl.BETTER == "higher":
-            out.append(f"gort vs Go: gort serves {g:.2f}x Go's messages per second here.")
+            what = {"msgs/s": "messages", "req/s": "requests"}.get(wl.UNIT, wl.UNIT)
+            line = f"gort vs Go: gort serves {g:.2f}x Go's {what} per second here"
+            gx, gox = summaries["gort"].get(extra_key or ""), summaries["go"].get(extra_key or "")
+            if gx is not None and gox is not None:
+                line += f", at a p99 latency of {fmt_num(gx)} ms against Go's {fmt_num(gox)} ms"
+            out.append(line + ".")
         elif wl.UNIT == "bytes/goroutine":
             out.append(f"gort vs Go: gort uses {g:.2f}x Go's memory per goroutine here.")
         else:
@@ -453,6 +634,11 @@ def table(wid: str, wl: Any, summaries: dict[str, dict[str, Any]]) -> list[str]:
         out.append("")
     target_text, target_check = reference.TARGETS[wid]
     verdict = target_check(medians)
+    if any(  # a gort row that crashed, hung or answered wrongly misses any target
+        p.startswith("gort") and s["status"] in ("wrong", "error", "timeout")
+        for p, s in summaries.items()
+    ):
+        verdict = False
     mark = {True: "met", False: "NOT met", None: "not measurable yet"}[verdict]
     out.append(f"Target: {target_text}: **{mark}**.")
     out.append("")
@@ -482,7 +668,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--peers", default="", help="comma-separated peers, e.g. gort,asyncio,go (default: all)"
     )
     ap.add_argument(
-        "--reps", type=int, default=None, help=f"repetitions per peer (default {DEFAULT_REPS})"
+        "--reps",
+        type=int,
+        default=None,
+        help=f"repetitions per peer (default {DEFAULT_REPS}; W9: 3)",
     )
     ap.add_argument(
         "--timeout", type=float, default=120.0, help="seconds allowed for one measurement"
@@ -491,7 +680,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument(
         "--pin",
         action="store_true",
-        help="W8: pin the load generator to the last CPU and one-P servers to the others",
+        help="W8, W9: pin the load generator to the last CPU and one-P servers to the others",
+    )
+    ap.add_argument(
+        "--wrk-duration",
+        type=int,
+        default=DEFAULT_WRK_DURATION,
+        metavar="S",
+        help=f"W9: seconds of each wrk run (default {DEFAULT_WRK_DURATION})",
     )
     ap.add_argument("--out", default=str(RESULTS), help="results folder (default bench/results)")
     return ap.parse_args(argv)
@@ -505,6 +701,9 @@ def main(argv: list[str] | None = None) -> int:
     reps = args.reps if args.reps is not None else (QUICK_REPS if args.quick else DEFAULT_REPS)
     if reps < 1:
         log("--reps must be at least 1")
+        return 2
+    if args.wrk_duration < 1:
+        log("--wrk-duration must be at least 1 (seconds)")
         return 2
     wids = [w.strip().upper() for w in args.only.split(",") if w.strip()] or list(workloads.MODULES)
     unknown = [w for w in wids if w not in workloads.MODULES]
@@ -528,7 +727,8 @@ def main(argv: list[str] | None = None) -> int:
                 log("building the Go twins ...")
             go_version, go_bins, go_notes = build_go(tmp)
             notes += go_notes
-        info = machine_info(go_version)
+        wrk = shutil.which("wrk")
+        info = machine_info(go_version, wrk)
         if free_threaded:
             notes.append("Free-threaded interpreter: a gort (P=2) row runs gort with GOMAXPROCS=2.")
         else:
@@ -541,7 +741,15 @@ def main(argv: list[str] | None = None) -> int:
             )
         log(
             f"python {info['python']} ({'free-threaded' if free_threaded else 'GIL'}), "
-            f"{info['cpu_model']} x{info['nproc']}, {go_version or 'no go'}; {reps} repetition(s)"
+            f"{info['cpu_model']} x{info['nproc']}, {go_version or 'no go'}, "
+            f"{info['wrk_version'] or 'no wrk'}; {reps} repetition(s)"
+            + "".join(
+                f", {w}: {workloads.load(w).DEFAULT_REPS}"
+                for w in wids
+                if args.reps is None
+                and not args.quick
+                and hasattr(workloads.load(w), "DEFAULT_REPS")
+            )
         )
 
         started = _dt.datetime.now(_dt.UTC)
@@ -560,6 +768,7 @@ def main(argv: list[str] | None = None) -> int:
                 "peers": sorted(peer_filter) or "all",
                 "timeout": args.timeout,
                 "w8_cpu_pinning": args.pin,
+                "wrk_duration_s": args.wrk_duration,
             },
             "machine": info,
             "notes": notes,
@@ -579,6 +788,10 @@ def main(argv: list[str] | None = None) -> int:
             runs: dict[str, list[dict[str, Any]]] = {p: [] for p in peers}
             fixed: dict[str, dict[str, Any]] = {}  # peers settled without running
             server = getattr(wl, "SERVER", False)
+            loadgen = getattr(wl, "LOADGEN", "echoclient") if server else None
+            wl_reps = reps
+            if args.reps is None and not args.quick:
+                wl_reps = getattr(wl, "DEFAULT_REPS", DEFAULT_REPS)
             for p in peers:
                 if p == "go" and wl.GO_PROGRAM not in go_bins:
                     why = (
@@ -587,7 +800,12 @@ def main(argv: list[str] | None = None) -> int:
                         else "Go twins not built"
                     )
                     fixed[p] = {"status": "skipped", "message": why}
-                elif server and "echoclient" not in go_bins:
+                elif loadgen == "wrk" and wrk is None:
+                    fixed[p] = {
+                        "status": "skipped",
+                        "message": "no `wrk` (Debian's package wrk): W9's load generator",
+                    }
+                elif loadgen == "echoclient" and "echoclient" not in go_bins:
                     why = (
                         "no go tool"
                         if go_version is None and not args.no_go
@@ -602,8 +820,9 @@ def main(argv: list[str] | None = None) -> int:
                         "status": "not installable",
                         "message": f"`{PEER_LIBS[p.split('-')[0]]}` is not importable here",
                     }
-            log(f"== {wid} {wl.TITLE} ({wl.SIZE}) ==")
-            for rep in range(reps):
+            size = wl.SIZE.replace("{duration}", str(args.wrk_duration))
+            log(f"== {wid} {wl.TITLE} ({size}) ==")
+            for rep in range(wl_reps):
                 live = [p for p in peers if p not in fixed]
                 if not live:
                     break
@@ -615,18 +834,27 @@ def main(argv: list[str] | None = None) -> int:
                         cmd, penv = python_cmd(wid, p), env
                     if server:
                         cpus = cpu_split(args.pin, server_pinned=p != "gort-p2")
-                        r = run_echo(cmd, penv, go_bins["echoclient"], args.timeout, wl, cpus)
+                        if loadgen == "wrk":
+                            assert wrk is not None
+                            r = run_wrk(
+                                cmd, penv, p, wrk, args.wrk_duration, args.timeout, wl, cpus
+                            )
+                        else:
+                            r = run_echo(cmd, penv, go_bins["echoclient"], args.timeout, wl, cpus)
                     else:
                         r = run_plain(cmd, penv, args.timeout)
                     runs[p].append(r)
                     if r["status"] == "ok":
+                        extra = ""
+                        if "EXTRA" in vars(wl) and wl.EXTRA[0] in r:
+                            extra = f", {wl.EXTRA[0]} {fmt_num(r[wl.EXTRA[0]])}"
                         log(
-                            f"  {wid} {LABELS.get(p, p):<18} rep {rep + 1}/{reps}: "
-                            f"{fmt_num(r['value'])} {wl.UNIT}"
+                            f"  {wid} {LABELS.get(p, p):<28} rep {rep + 1}/{wl_reps}: "
+                            f"{fmt_num(r['value'])} {wl.UNIT}{extra}"
                         )
                     else:
                         log(
-                            f"  {wid} {LABELS.get(p, p):<18} rep {rep + 1}/{reps}: "
+                            f"  {wid} {LABELS.get(p, p):<28} rep {rep + 1}/{wl_reps}: "
                             f"{r['status'].upper()} {r.get('message', '')}"
                         )
                         if r["status"] not in SOFT:
@@ -643,7 +871,7 @@ def main(argv: list[str] | None = None) -> int:
                         "n": 0,
                     }
                 else:
-                    summaries[p] = summarize(runs[p])
+                    summaries[p] = summarize(runs[p], getattr(wl, "EXTRA", (None,))[0])
                 if summaries[p]["status"] not in {"ok"} | SOFT:
                     any_failure = True
             gmed = summaries.get("gort", {}).get("median")
@@ -654,7 +882,8 @@ def main(argv: list[str] | None = None) -> int:
                 "title": wl.TITLE,
                 "unit": wl.UNIT,
                 "better": wl.BETTER,
-                "size": wl.SIZE,
+                "size": size,
+                "reps": wl_reps,
                 "ratio_definition": ratio_header(wl),
                 "peers": {p: {"summary": summaries[p], "runs": runs[p]} for p in peers},
                 "reference": {
@@ -687,6 +916,17 @@ def write_outputs(doc: dict[str, Any], json_path: Path, md_path: Path) -> str:
     return md
 
 
+def _reps_text(doc: dict[str, Any]) -> str:
+    """ "5 repetition(s) per peer (W9: 3)": the workloads' repetitions, most common first."""
+    per = {wid: w.get("reps", doc["args"]["reps"]) for wid, w in doc["workloads"].items()}
+    if not per:
+        return f"{doc['args']['reps']} repetition(s) per peer"
+    counts = list(per.values())
+    common = max(set(counts), key=counts.count)
+    other = [f"{wid}: {n}" for wid, n in per.items() if n != common]
+    return f"{common} repetition(s) per peer" + (f" ({', '.join(other)})" if other else "")
+
+
 def render_markdown(doc: dict[str, Any], json_name: str) -> str:
     m = doc["machine"]
     a = doc["args"]
@@ -695,7 +935,8 @@ def render_markdown(doc: dict[str, Any], json_name: str) -> str:
         "",
         f"Run {doc['started'][:19]}Z{' (quick)' if a['quick'] else ''}"
         f"{'' if doc['finished'] else ' (UNFINISHED: stopped or still running)'}, "
-        f"{a['reps']} repetition(s) per peer, each measurement in a fresh process; "
+        f"{_reps_text(doc)}, "
+        "each measurement in a fresh process; "
         f"raw numbers in `{json_name}`. How to read this: bench/README.md.",
         "",
         f"- machine: {m['cpu_model']}, {m['nproc']} CPUs ({m['usable_cpus']} usable), "
@@ -703,13 +944,15 @@ def render_markdown(doc: dict[str, Any], json_name: str) -> str:
         f"- python {m['python']}, {'GIL enabled' if m['gil_enabled'] else 'free-threaded (no GIL)'}"
         f" ({m['python_executable']})",
         f"- go: {m['go_version'] or 'not installed'}",
+        f"- wrk: {m.get('wrk_version') or 'not installed'}",
         "- packages: "
         + ", ".join(f"{k} {v or 'not installed'}" for k, v in m["package_versions"].items()),
         f"- git commit: {m['git_commit'] or 'none yet'}",
         "",
         "Columns: median and spread (min–max) over the runs; the ratio column always reads "
         '"how many times better gort (P=1) is": peer ÷ gort for times and bytes (lower is better), '
-        "gort ÷ peer for W8's messages per second (higher is better); > 1 means gort is better, "
+        "gort ÷ peer for W8's messages and W9's requests per second (higher is better); "
+        "> 1 means gort is better, "
         "< 1 means the peer is. The reference column holds the figures measured on this kind of "
         "machine "
         "before gort existed (from the issues), not this run's.",
@@ -723,7 +966,7 @@ def render_markdown(doc: dict[str, Any], json_name: str) -> str:
     for wid, w in doc["workloads"].items():
         wl = workloads.load(wid)
         summaries = {p: v["summary"] for p, v in w["peers"].items()}
-        lines += table(wid, wl, summaries)
+        lines += table(wid, wl, summaries, w.get("size"))
     return "\n".join(lines)
 
 

@@ -20,6 +20,7 @@ MODULES = {
     "W6": "w6_memory",
     "W7": "w7_timers",
     "W8": "w8_echo",
+    "W9": "w9_http",
 }
 
 
