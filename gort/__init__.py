@@ -8,7 +8,6 @@ stealing, spinning Ms, sysmon, a netpoller and timers. See the README and
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -47,8 +46,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-_newproc = _proc.newproc
-_getframe = sys._getframe
 
 
 def run(main: Any, *args: Any, gomaxprocs: int | None = None, **kwargs: Any) -> Any:
@@ -60,12 +57,7 @@ def run(main: Any, *args: Any, gomaxprocs: int | None = None, **kwargs: Any) -> 
     return _proc.run(main, args, kwargs, gomaxprocs)
 
 
-def go(fn: Any, *args: Any, **kwargs: Any) -> None:
-    """``go fn(args)``: start a goroutine. ``fn`` is a coroutine function, a coroutine
-    object, or a plain callable; arguments are evaluated by the caller."""
-    if fn is None:
-        raise TypeError("go of nil func value")
-    _newproc(fn, args, kwargs or None, _getframe(1))
+go = _proc.go  # ``go fn(args)``: the runtime's own function, one call fewer per goroutine
 
 
 def gosched() -> Any:

@@ -99,6 +99,25 @@ def test_go_passes_args_and_kwargs_to_coroutine_functions_and_plain_callables() 
     assert got == [("co", 1, 2, "x"), ("plain", 3, 0, "y")]
 
 
+def test_go_passes_a_keyword_argument_named_fn_through() -> None:
+    # go's own first parameter is positional-only, so it never captures the
+    # goroutine's keyword arguments
+    got: gort.Chan[tuple[int, int]] = gort.Chan(2)
+
+    async def co(fn: int = 0) -> None:
+        await got.send((1, fn))
+
+    def plain(fn: int = 0) -> None:
+        got.try_send((2, fn))
+
+    async def main() -> list[tuple[int, int] | None]:
+        gort.go(co, fn=5)
+        gort.go(plain, fn=6)
+        return sorted([await got.recv(), await got.recv()])  # type: ignore[type-var]
+
+    assert gort.run(main, gomaxprocs=1) == [(1, 5), (2, 6)]
+
+
 @pytest.mark.timeout(30)
 def test_go_arguments_are_evaluated_by_the_caller() -> None:
     got: list[int] = []

@@ -126,6 +126,7 @@ from .runtime2 import (
 CoroutineType = types.CoroutineType
 _CO_COROUTINE = inspect.CO_COROUTINE | inspect.CO_ITERABLE_COROUTINE
 _nanotime = time.monotonic_ns
+_getframe = sys._getframe
 
 # The running runtime, or None. One runtime per process at a time.
 sched: Sched | None = None
@@ -387,7 +388,9 @@ def newproc1(
 
 
 def newproc(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None, frame: Any) -> None:
-    """``go fn(args)``: make a G and put it in the current P's runnext (Go's newproc)."""
+    """Go's newproc: make a G for ``fn(*args, **kwargs)`` created at ``frame`` and put
+    it in the current P's runnext. ``go`` (what ``gort.go`` is) does the same with
+    newproc1 inlined for the common case, and comes here for every other one."""
     s = sched
     if s is None or s.exiting:
         if fn is None:
@@ -406,74 +409,92 @@ def newproc(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None, frame
             globrunqput(s, newg)
         wakep(s)
         return
-    # --- newproc1, inlined for the common case (a function, a free G or a new one)
+    newg = newproc1(s, pp, fn, args, kwargs, mp.curg, frame)
+    _ready_on(s, mp, pp, newg)
+    if s.npidle and not s.nmspinning and s.main_started:
+        wakep(s)
+
+
+def go(fn: Any, /, *args: Any, **kwargs: Any) -> None:
+    """``go fn(args)``: start a goroutine. ``fn`` is a coroutine function, a coroutine
+    object, or a plain callable; arguments are evaluated by the caller.
+
+    The seed's path (newproc -> newproc1 -> runqput -> wakep) with newproc1 and
+    runqput inlined for the common case - a function or bound method, on an M
+    that holds a P, no tracer or debug switch - which saves ``gort.go`` two calls;
+    every other case goes through ``newproc``.
+    """
+    s = sched
+    if s is None or s.exiting or tracer is not None or debug_tracebackancestors or debug_randomize:
+        return newproc(fn, args, kwargs or None, _getframe(1))
+    try:
+        mp = _tls.m
+        pp = mp.p
+    except AttributeError:  # a foreign OS thread
+        return newproc(fn, args, kwargs or None, _getframe(1))
     t = type(fn)
     if t is _FunctionType:
         code = fn.__code__
     elif t is _MethodType and type(fn.__func__) is _FunctionType:  # e.g. go(wg.done)
         code = fn.__func__.__code__
     else:
-        code = None
-    if code is not None and not debug_tracebackancestors and tracer is None:
-        if code.co_flags & _CO_COROUTINE:
-            coro: Any = fn(*args, **kwargs) if kwargs else fn(*args)
-        else:
-            coro = None
-        gf = pp.gfree
-        if gf:
-            try:
-                newg = gf.pop()
-            except IndexError:
-                newg = gfget(s, pp) or _malg_dead(s)
-        else:
+        return newproc(fn, args, kwargs or None, _getframe(1))
+    if pp is None:
+        return newproc(fn, args, kwargs or None, _getframe(1))
+    # --- newproc1, inlined
+    if code.co_flags & _CO_COROUTINE:
+        coro: Any = fn(*args, **kwargs) if kwargs else fn(*args)
+    else:
+        coro = None
+    gf = pp.gfree
+    if gf:
+        try:
+            newg = gf.pop()
+        except IndexError:
             newg = gfget(s, pp) or _malg_dead(s)
-        if newg.status != _Gdead:
-            raise throw("newproc1: new g is not Gdead")
-        if coro is None:
-            if kwargs:
-                newg.fn = functools.partial(fn, *args, **kwargs)
-                newg.args = ()
-            else:
-                newg.fn = fn
-                newg.args = args
-        else:
-            newg.coro = coro
-        newg.startpc = fn
-        callergp = mp.curg
-        if callergp is not None:
-            newg.parent_goid = callergp.goid
-            if callergp.labels is not None:
-                newg.labels = callergp.labels
-        else:
-            newg.parent_goid = 0
-        if frame is not None:
-            newg.gopc = frame.f_code
-            newg.gopc_lasti = frame.f_lasti
-        else:
-            newg.gopc = None
-        newg.status = _Grunnable
-        cache = pp.goidcache
-        newg.goid = cache.popleft() if len(cache) > 1 else _newgoid(s, pp)
     else:
-        newg = newproc1(s, pp, fn, args, kwargs, mp.curg, frame)
-    if debug_randomize:
-        _ready_on(s, mp, pp, newg)
+        newg = gfget(s, pp) or _malg_dead(s)
+    if newg.status != _Gdead:
+        raise throw("newproc1: new g is not Gdead")
+    if coro is None:
+        if kwargs:
+            newg.fn = functools.partial(fn, *args, **kwargs)
+            newg.args = ()
+        else:
+            newg.fn = fn
+            newg.args = args
     else:
-        # runqput(pp, newg, next=True), inlined
-        rn = pp.runnext
-        old = rn.pop(0, None)
-        if rn.setdefault(0, newg) is not newg:  # see goready
-            runqput_tail(s, pp, newg)
-        if old is not None:
-            q = pp.runq
-            if len(q) < RUNQ_SIZE:
-                q.append(old)
-            else:
-                runqputslow(s, pp, old)
-        if mp.p is not pp:
-            _rescue_idle_p(s, pp)
+        newg.coro = coro
+    newg.startpc = fn
+    callergp = mp.curg
+    if callergp is not None:
+        newg.parent_goid = callergp.goid
+        if callergp.labels is not None:
+            newg.labels = callergp.labels
+    else:
+        newg.parent_goid = 0
+    frame = _getframe(1)
+    newg.gopc = frame.f_code
+    newg.gopc_lasti = frame.f_lasti
+    newg.status = _Grunnable
+    cache = pp.goidcache
+    newg.goid = cache.popleft() if len(cache) > 1 else _newgoid(s, pp)
+    # --- runqput(pp, newg, next=True), inlined
+    rn = pp.runnext
+    old = rn.pop(0, None)
+    if rn.setdefault(0, newg) is not newg:  # see goready
+        runqput_tail(s, pp, newg)
+    if old is not None:
+        q = pp.runq
+        if len(q) < RUNQ_SIZE:
+            q.append(old)
+        else:
+            runqputslow(s, pp, old)
+    if mp.p is not pp:
+        _rescue_idle_p(s, pp)
     if s.npidle and not s.nmspinning and s.main_started:
         wakep(s)
+    return None
 
 
 def _ready_on(s: Sched, mp: M, pp: P, gp: G) -> None:
