@@ -59,11 +59,15 @@ runtime bug (``FatalError``).
 A notification is never lost: readiness that arrives while nobody is parked
 leaves ``pdReady`` behind, which the next wait consumes (then retries the I/O,
 which may find nothing: readiness can be spurious). That is what lets
-``gort.net`` park *before* trying a read that would fail (the previous read
-drained the socket and ``FIONREAD`` says nothing came since): a failed ``recv``
-costs a system call and an exception. A hang-up reported together with the
-last data is not reported again, so it is remembered (``hup``) and turns this
-off for the descriptor.
+``gort.net`` park *before* trying a read that would fail: when the previous read
+emptied the socket (``rdrained``: fewer bytes than asked for) and no readiness
+has been reported since (``pdNil``), a read parks at once, without a system
+call; a failed ``recv`` would cost one and an exception. Data that came after
+that read is reported by the poller as a new edge (or, level-triggered, as a
+level), which wakes the parked reader or leaves ``pdReady`` for it; data that
+came before it was taken by it. A hang-up reported together with the last data
+is not reported again, so it is remembered (``hup``) and turns this off for the
+descriptor.
 
 Level-triggered interest
 ------------------------
@@ -90,6 +94,14 @@ to leave, so a close never races a ``recv`` on another M (the descriptor
 number could otherwise be reused under it). The owner of a direction may keep
 private per-direction state without the lock (``rdrained``).
 
+The common case needs no ownership: ``gort.net``'s read and write first take
+``pd.lock``, and if nobody owns the direction, nothing is closing and no
+deadline has passed, make their non-blocking system call with the lock held,
+which excludes a close (and another reader or writer) for its few
+microseconds: one lock round trip per call instead of two. Only a call that
+must wait takes the ownership (a read that parks at once takes it under the
+lock and hands it back under the lock it re-takes after the park).
+
 Deadlines
 ---------
 ``rd``/``wd``: 0 no deadline, -1 expired, else a ``time.monotonic_ns`` instant
@@ -106,12 +118,13 @@ Order: ``pd.lock`` -> ``_poll_lock`` -> timer heap locks -> ``sched.lock``.
 ``pd.lock`` held (gopark's protocol); its M releases it once the G is
 ``_Gwaiting``. Wakers take the G out of the semaphore under ``pd.lock`` and
 ready it after releasing it. ``_poll_lock`` guards the registrations
-(``_fdmap``, the selector's keys) and ``_waiters``; the poll itself runs
-without it (with the snapshot selectors, ``_snapshot_poll_lock`` keeps two
-polls from overlapping: ``select.poll`` refuses that, and a non-blocking poll
-just skips). ``_waiters`` counts goroutines parked in IO wait (incremented by
-the commit, decremented by whoever takes the G out of a semaphore);
-``checkdead`` reads it.
+(``_fdmap``, the selector's keys); the poll itself runs without it (with the
+snapshot selectors, ``_snapshot_poll_lock`` keeps two polls from overlapping:
+``select.poll`` refuses that, and a non-blocking poll just skips). The
+goroutines parked in IO wait are counted by the length of ``_parked``
+(appended to by the commit, shortened by whoever takes the G out of a
+semaphore: single atomic list operations, no lock); ``checkdead`` and
+``find_runnable`` read it (Go's ``netpollWaiters``).
 """
 
 from __future__ import annotations
@@ -143,7 +156,11 @@ _wake_fd = -1
 _rfd: socket.socket | None = None
 _wfd: socket.socket | None = None
 _poll_lock = threading.Lock()
-_waiters = 0  # goroutines parked on a poll descriptor (guarded by _poll_lock)
+# Goroutines parked on a poll descriptor: the length of this list, one entry per
+# parked G (appended by the commit, removed by whoever takes the G out of a semaphore).
+# append, del and len are single atomic operations on both interpreters, so the
+# count needs no lock on the hot path.
+_parked: list[None] = []
 _break_pending = False
 _break_on_change = False  # the selector polls a snapshot: break it after a change
 _snapshot_poll_lock = threading.Lock()  # serialises polls of such a selector
@@ -555,24 +572,54 @@ def _state_name(v: Any) -> str:
     return f"G{getattr(v, 'goid', '?')}"
 
 
-def _commit(gp: G, pd: Any, mode: int) -> bool:
-    """gopark's unlock function for IO wait (Go's netpollblockcommit): pdWait -> G."""
-    global _waiters
-    try:
-        pd._cas(mode, gp)
-        with _poll_lock:
-            _waiters += 1
-    finally:
+def park_read(pd: PollDesc) -> None:
+    """``prepark(MODE_READ)`` for gort.net's read fast path, with fewer steps.
+
+    ``pd.lock`` held, no error pending, the read semaphore not ``pdReady``; the
+    caller's next step is ``yield TRAP_PARK``. On failure it releases the lock and raises.
+    """
+    if pd.rg != PD_NIL:
+        pd._cas(MODE_READ, PD_WAIT)  # raises: double wait, or a corrupted semaphore
+    pd.rg = PD_WAIT
+    if not (pd.regmask & MODE_READ) or pd.regsel is not _gen:
+        try:
+            _set_interest(pd, pd.regmask | MODE_READ)
+        except BaseException:
+            pd.rg = PD_NIL
+            pd.lock.release()
+            raise
+    mp: M | None = getattr(_tls, "m", None)
+    gp = mp.curg if mp is not None else None
+    if gp is None or mp is None:
+        pd.rg = PD_NIL
         pd.lock.release()
-    return True
+        raise RuntimeError("gort.net: I/O wait outside a goroutine")
+    gp.waitreason = waitReasonIOWait
+    mp.waitlock = pd
+    mp.waitunlockf = _commit_read
 
 
 def _commit_read(gp: G, pd: Any) -> bool:
-    return _commit(gp, pd, MODE_READ)
+    """gopark's unlock function for IO wait on a read (Go's netpollblockcommit):
+    ``pdWait -> G``, counted in ``_parked``, then ``pd.lock`` is released."""
+    if pd.rg != PD_WAIT:
+        pd.lock.release()
+        raise throw(f"runtime: corrupted polldesc (rg {_state_name(pd.rg)} -> G)")
+    pd.rg = gp
+    _parked.append(None)
+    pd.lock.release()
+    return True
 
 
 def _commit_write(gp: G, pd: Any) -> bool:
-    return _commit(gp, pd, MODE_WRITE)
+    """As _commit_read, for the write semaphore."""
+    if pd.wg != PD_WAIT:
+        pd.lock.release()
+        raise throw(f"runtime: corrupted polldesc (wg {_state_name(pd.wg)} -> G)")
+    pd.wg = gp
+    _parked.append(None)
+    pd.lock.release()
+    return True
 
 
 def _read_deadline_fired(pd: Any, version: int, delta: int) -> None:
@@ -585,15 +632,19 @@ def _write_deadline_fired(pd: Any, version: int, delta: int) -> None:
 
 def _wake(gs: list[G]) -> None:
     """Ready goroutines taken out of a semaphore (not by the poller) and uncount them."""
-    global _waiters
     if not gs:
         return
-    with _poll_lock:
-        _waiters -= len(gs)
+    _uncount(len(gs))
     if _proc.sched is None:
         return  # no runtime: the goroutines were abandoned when it ended
     for g in gs:
         _goready(g)
+
+
+def _uncount(n: int) -> None:
+    """Take ``n`` goroutines out of the IO-wait count (``del l[-0:]`` would empty it)."""
+    if n > 0:
+        del _parked[-n:]
 
 
 def _goready(gp: G) -> None:
@@ -706,7 +757,7 @@ def _set_interest(pd: PollDesc, mask: int) -> None:
 
 
 def netpollinit(s: Any) -> None:
-    global _sel, _ep, _gen, _rfd, _wfd, _wake_fd, _sched, _waiters
+    global _sel, _ep, _gen, _rfd, _wfd, _wake_fd, _sched
     global _break_pending, _break_on_change
     _sched = s
     _rfd, _wfd = socket.socketpair()
@@ -731,7 +782,7 @@ def netpollinit(s: Any) -> None:
         _sel.register(_rfd, selectors.EVENT_READ, None)
     _fdmap.clear()
     _gen = object()
-    _waiters = 0
+    _parked.clear()
     _break_pending = False
     # Go's schedinit sets sched.lastpoll = nanotime(): nobody is blocked in netpoll yet,
     # so find_runnable and sysmon may poll without blocking (0 means an M is blocked).
@@ -740,7 +791,7 @@ def netpollinit(s: Any) -> None:
 
 
 def netpollclose(s: Any) -> None:
-    global _sel, _ep, _gen, _rfd, _wfd, _wake_fd, _sched, _waiters
+    global _sel, _ep, _gen, _rfd, _wfd, _wake_fd, _sched
     with _poll_lock:
         if _sel is not None:
             _sel.close()
@@ -753,7 +804,7 @@ def netpollclose(s: Any) -> None:
         _wake_fd = -1
         _fdmap.clear()
         _sched = None
-        _waiters = 0
+        _parked.clear()
 
 
 def netpollinited() -> bool:
@@ -761,18 +812,19 @@ def netpollinited() -> bool:
 
 
 def netpoll_anywaiters() -> bool:
-    return _waiters > 0
+    return len(_parked) > 0
 
 
 def netpoll_waiters() -> int:
     """Goroutines parked in IO wait (for tests and tools)."""
-    return _waiters
+    return len(_parked)
 
 
 def add_waiter(n: int) -> None:
-    global _waiters
-    with _poll_lock:
-        _waiters += n
+    if n > 0:
+        _parked.extend([None] * n)
+    else:
+        _uncount(-n)
 
 
 def netpoll_break() -> None:
@@ -815,7 +867,6 @@ def netpoll(delay_ns: int) -> list[Any]:
 
     Returns the goroutines made ready (still ``_Gwaiting``; the caller readies them).
     """
-    global _waiters
     glist: list[Any] = []
     ep = _ep
     if ep is not None:
@@ -824,20 +875,35 @@ def netpoll(delay_ns: int) -> list[Any]:
         except (OSError, ValueError):
             return glist
         fdmap = _fdmap
+        append = glist.append
+        # netpollready, inlined: one lock round trip per event. Under pd.lock a
+        # semaphore is never pdWait (the parking goroutine holds the lock until its
+        # commit), so an int is pdNil or pdReady and anything else is a parked G.
         for fd, ev in events:
             pd = fdmap.get(fd)
             if pd is None:
                 if fd == _wake_fd:
                     _drain_wakeups()
                 continue
-            mask = 0
-            if ev & _EP_R:
-                mask = MODE_READ
-                if ev & _EP_HUP:
-                    mask |= MODE_HUP
-            if ev & _EP_W:
-                mask |= MODE_WRITE
-            pd.netpollready(mask, glist)
+            lk = pd.lock
+            lk.acquire()
+            if not pd.closing:
+                if ev & _EP_R:
+                    if ev & _EP_HUP:
+                        pd.hup = True
+                    old = pd.rg
+                    if old.__class__ is not int:
+                        append(old)
+                    pd.rg = PD_READY
+                if ev & _EP_W:
+                    old = pd.wg
+                    if old.__class__ is not int:
+                        append(old)
+                    pd.wg = PD_READY
+            lk.release()
+        if glist:
+            del _parked[-len(glist) :]
+        return glist
     else:
         sel = _sel
         if sel is None:
@@ -865,9 +931,7 @@ def netpoll(delay_ns: int) -> list[Any]:
                 _drain_wakeups()
                 continue
             spd.netpollready(smask, glist)
-    if glist:
-        with _poll_lock:
-            _waiters -= len(glist)
+    _uncount(len(glist))
     return glist
 
 
