@@ -529,9 +529,9 @@ class Conn:
             # and data that came after that read is a new edge the poller will report
             # (level-triggered selectors report it anyway). Not after a hang-up: that
             # is reported once, maybe together with the last data.
+            park_read(pd)  # pdNil -> G; releases the lock if it raises
             pd.rowned = True  # a second reader queues behind us meanwhile
-            park_read(pd)  # pdNil -> pdWait; releases the lock if it raises
-            yield TRAP_PARK
+            yield TRAP_PARK  # the M releases pd.lock once we are parked
             lk.acquire()
             rg = pd.rg
             pd.rg = PD_NIL
