@@ -571,13 +571,14 @@ def injectglist(s: Sched, glist: list[G]) -> None:
     """
     if not glist:
         return
-    tr = tracer
     for gp in glist:
         if gp.status != _Gwaiting:
             raise throw(f"injectglist: bad g status {gp.status} for goroutine {gp.goid}")
         gp.status = _Grunnable
         gp.waitreason = waitReasonZero
-        if tr is not None:
+    tr = tracer
+    if tr is not None:
+        for gp in glist:
             tr.go_unblock(gp)
     mp: M | None = getattr(_tls, "m", None)
     pp = mp.p if mp is not None else None
