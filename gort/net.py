@@ -47,6 +47,12 @@ Differences from Go
   ask for zero bytes if you mean it.
 - A write that fails part-way raises; how much was written is not reported.
 - Deadlines are ``time.monotonic()`` instants (Go's are wall-clock ``time.Time``).
+- A read that returned fewer bytes than asked for is taken to have emptied the
+  socket, and the next read waits for the poller without trying ``recv``. The
+  kernel ends a read early, with data left, only at TCP's urgent mark (data a
+  peer sent with ``MSG_OOB``, which Go's net has no API for either) or after a
+  Unix-socket message carrying descriptors: that rest is read once more data
+  (or the end of stream) arrives.
 """
 
 from __future__ import annotations

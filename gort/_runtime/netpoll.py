@@ -73,7 +73,9 @@ that read is reported by the poller as a new edge (or, level-triggered, as a
 level), which wakes the parked reader or leaves ``pdReady`` for it; data that
 came before it was taken by it. A hang-up reported together with the last data
 is not reported again, so it is remembered (``hup``) and turns this off for the
-descriptor.
+descriptor. The one short read that does not empty a socket is one the kernel
+stops at a boundary: TCP's urgent mark (a peer's ``MSG_OOB``), a Unix-socket
+message carrying descriptors; the rest is then read when more data arrives.
 
 Level-triggered interest
 ------------------------
