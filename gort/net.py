@@ -49,10 +49,10 @@ Differences from Go
 - Deadlines are ``time.monotonic()`` instants (Go's are wall-clock ``time.Time``).
 - A read that returned fewer bytes than asked for is taken to have emptied the
   socket, and the next read waits for the poller without trying ``recv``. The
-  kernel ends a read early, with data left, only at TCP's urgent mark (data a
-  peer sent with ``MSG_OOB``, which Go's net has no API for either) or after a
-  Unix-socket message carrying descriptors: that rest is read once more data
-  (or the end of stream) arrives.
+  kernel also ends a read early at TCP's urgent mark (data a peer sent with
+  ``MSG_OOB``; the poller reports it and the connection stops assuming this) and
+  after a Unix-socket message that carries descriptors: in that last case the
+  rest is read only once more data (or the end of stream) arrives.
 """
 
 from __future__ import annotations

@@ -287,3 +287,34 @@ def test_end_of_stream_after_a_draining_read(procs: int) -> None:
 
 def run(main: Any, procs: int) -> Any:
     return gort.run(main, gomaxprocs=procs)
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_read_that_stops_at_the_urgent_mark_does_not_park_on_the_rest(procs: int) -> None:
+    """TCP ends a read early at the urgent mark (a peer's MSG_OOB) with data left
+    behind: that short read did not empty the socket, and the data after the mark
+    is read without waiting for more (the poller reports the urgent data)."""
+
+    async def main() -> bytes:
+        ln, c, s = await pair()
+        await drain_once(s, c, b"0")
+        raw = socket.fromfd(c.fileno(), socket.AF_INET, socket.SOCK_STREAM)
+
+        def send() -> None:
+            raw.sendall(b"abc")
+            raw.send(b"X", socket.MSG_OOB)  # not inline: readers never see it
+            raw.sendall(b"def")
+
+        try:
+            await gort.blocking(send)
+        finally:
+            raw.close()
+        got = b""
+        while len(got) < 6:
+            got += await s.read(100)
+        c.close()
+        s.close()
+        ln.close()
+        return got
+
+    assert run(main, procs) == b"abcdef"

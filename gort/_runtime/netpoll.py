@@ -73,9 +73,11 @@ that read is reported by the poller as a new edge (or, level-triggered, as a
 level), which wakes the parked reader or leaves ``pdReady`` for it; data that
 came before it was taken by it. A hang-up reported together with the last data
 is not reported again, so it is remembered (``hup``) and turns this off for the
-descriptor. The one short read that does not empty a socket is one the kernel
-stops at a boundary: TCP's urgent mark (a peer's ``MSG_OOB``), a Unix-socket
-message carrying descriptors; the rest is then read when more data arrives.
+descriptor. A short read that leaves data behind is one the kernel stops at a
+boundary: TCP's urgent mark (a peer's ``MSG_OOB``), or after a Unix-socket
+message carrying descriptors. Urgent data is reported (``EPOLLPRI``, with the
+data's edge) and sets ``hup`` too; after a descriptor-carrying message the
+rest is read only when more data arrives.
 
 Level-triggered interest
 ------------------------
@@ -184,11 +186,14 @@ MODE_WRITE = selectors.EVENT_WRITE
 MODE_HUP = 4  # with MODE_READ from the epoll back end: hang-up or error (sticky)
 
 if hasattr(select, "epoll"):
-    _EP_ALL = select.EPOLLIN | select.EPOLLOUT | select.EPOLLRDHUP | select.EPOLLET
-    _EP_RDONLY = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLET
-    _EP_R = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR
+    # EPOLLPRI: TCP urgent data, at whose mark a read stops short (see hup)
+    _EP_RDONLY = select.EPOLLIN | select.EPOLLPRI | select.EPOLLRDHUP | select.EPOLLET
+    _EP_ALL = _EP_RDONLY | select.EPOLLOUT
+    _EP_R = (
+        select.EPOLLIN | select.EPOLLPRI | select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR
+    )
     _EP_W = select.EPOLLOUT | select.EPOLLHUP | select.EPOLLERR
-    _EP_HUP = select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR
+    _EP_HUP = select.EPOLLPRI | select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR
 
 # Semaphore values (Go's pdNil, pdReady, pdWait); any other value is a parked G.
 PD_NIL = 0
@@ -236,7 +241,7 @@ class PollDesc:
         "wt",
         "regmask",  # interest registered with the poller regsel
         "regsel",  # the poller (_gen) it is registered with, or None
-        "hup",  # the poller reported a hang-up or error (sticky)
+        "hup",  # a hang-up, error or urgent data was reported (sticky)
         "rdrained",  # the reader's last read emptied the socket (read owner only)
         "rowned",  # a goroutine owns the read direction
         "wowned",
