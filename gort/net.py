@@ -533,8 +533,9 @@ class Conn:
             # since: park now instead of paying for a recv that fails (a system call
             # and an exception). Nothing is lost: the registration is edge-triggered,
             # and data that came after that read is a new edge the poller will report
-            # (level-triggered selectors report it anyway). Not after a hang-up: that
-            # is reported once, maybe together with the last data.
+            # (level-triggered selectors report it anyway). Not after a hang-up (it
+            # is reported once, maybe together with the last data) or urgent data
+            # (a read stops short at its mark): both set pd.hup.
             park_read(pd)  # pdNil -> G; releases the lock if it raises
             pd.rowned = True  # a second reader queues behind us meanwhile
             yield TRAP_PARK  # the M releases pd.lock once we are parked
