@@ -47,6 +47,12 @@ Differences from Go
   ask for zero bytes if you mean it.
 - A write that fails part-way raises; how much was written is not reported.
 - Deadlines are ``time.monotonic()`` instants (Go's are wall-clock ``time.Time``).
+- A read that returned fewer bytes than asked for is taken to have emptied the
+  socket, and the next read waits for the poller without trying ``recv``. The
+  kernel also ends a read early at TCP's urgent mark (data a peer sent with
+  ``MSG_OOB``; the poller reports it and the connection stops assuming this) and
+  after a Unix-socket message that carries descriptors: in that last case the
+  rest is read only once more data (or the end of stream) arrives.
 """
 
 from __future__ import annotations
@@ -62,7 +68,15 @@ from collections.abc import Generator
 from typing import Any
 
 from ._runtime import proc as _proc
-from ._runtime.netpoll import MODE_READ, MODE_WRITE, PD_READY, ErrClosed, PollDesc
+from ._runtime.netpoll import (
+    MODE_READ,
+    MODE_WRITE,
+    PD_NIL,
+    PD_READY,
+    ErrClosed,
+    PollDesc,
+    park_read,
+)
 from ._runtime.netpoll import NetTimeoutError as TimeoutError  # noqa: A004
 from ._runtime.runtime2 import TRAP_PARK
 
@@ -253,18 +267,6 @@ def _unix_sockaddr(address: str) -> str | bytes:
     if address.startswith("@"):  # Linux abstract namespace
         return b"\0" + os.fsencode(address[1:])
     return address
-
-
-# How many bytes a socket holds, asked without an exception (read's park-first).
-try:
-    import fcntl as _fcntl
-    import termios as _termios
-
-    _ioctl: Any = _fcntl.ioctl
-    _FIONREAD: int = _termios.FIONREAD
-except ImportError:  # pragma: no cover - not a POSIX system: read tries recv first
-    _ioctl = None
-    _FIONREAD = 0
 
 
 _somaxconn: int | None = None
@@ -520,29 +522,53 @@ class Conn:
         if pd.rowned or pd.closing or pd.rd < 0:
             lk.release()
             yield from pd.acquire(MODE_READ)
-            park_first = False
-        else:
-            pd.rowned = True
-            # The last read emptied the socket. If nothing has arrived since (asked
-            # without an exception: FIONREAD), wait for readiness now instead of
-            # paying for a recv that fails (a system call plus an OSError). Not after
-            # a hang-up: it may have come with the last data and is not reported again.
-            park_first = False
-            if pd.rdrained and not pd.hup and _FIONREAD and pd.rg != PD_READY:
-                buf = bytearray(4)
-                try:
-                    _ioctl(pd.fd, _FIONREAD, buf, True)
-                    park_first = not any(buf)
-                except OSError:
-                    pass
-            if not park_first:
+            return (yield from self._read_owned(n, False))
+        # The fast path runs under pd.lock and takes no ownership: nobody else reads,
+        # and a close waits for the lock, so the descriptor stays ours meanwhile.
+        rg = pd.rg
+        if rg == PD_READY:
+            pd.rg = PD_NIL  # the notification is consumed by the recv below
+        elif pd.rdrained and not pd.hup:
+            # The last read emptied the socket and no readiness has been reported
+            # since: park now instead of paying for a recv that fails (a system call
+            # and an exception). Nothing is lost: the registration is edge-triggered,
+            # and data that came after that read is a new edge the poller will report
+            # (level-triggered selectors report it anyway). Not after a hang-up (it
+            # is reported once, maybe together with the last data) or urgent data
+            # (a read stops short at its mark): both set pd.hup.
+            park_read(pd)  # pdNil -> G; releases the lock if it raises
+            pd.rowned = True  # a second reader queues behind us meanwhile
+            yield TRAP_PARK  # the M releases pd.lock once we are parked
+            lk.acquire()
+            rg = pd.rg
+            pd.rg = PD_NIL
+            if rg != PD_READY or pd.closing or pd.rq:
+                # woken by a deadline or a close, or readers queued: stay the owner
+                wait = rg != PD_READY or pd.closing  # wait raises the error, if any
                 lk.release()
+                return (yield from self._read_owned(n, wait))
+            pd.rowned = False
         try:
-            if park_first:
-                pd.prepark(MODE_READ)
-                yield TRAP_PARK
-                if not pd.postpark(MODE_READ):
-                    pd.raise_if_error(MODE_READ)
+            data = self._sock.recv(n)
+        except BlockingIOError:
+            pd.rowned = True
+            lk.release()
+            return (yield from self._read_owned(n, True))
+        except BaseException:
+            lk.release()
+            raise
+        pd.rdrained = 0 < len(data) < n
+        lk.release()
+        return data
+
+    @types.coroutine
+    def _read_owned(self, n: int, wait: bool) -> Generator[Any, Any, bytes]:
+        """read's general path: the caller owns the read direction (not holding the
+        lock); ``wait``: the socket was found empty, or a park ended without readiness."""
+        pd = self._pd
+        try:
+            if wait:
+                yield from pd.wait(MODE_READ)
             recv = self._sock.recv
             while True:
                 try:
@@ -553,13 +579,7 @@ class Conn:
                 pd.rdrained = 0 < len(data) < n
                 return data
         finally:
-            lk.acquire()
-            if pd.rq or pd.closing:
-                lk.release()
-                pd.release(MODE_READ)
-            else:
-                pd.rowned = False
-                lk.release()
+            _release_read(pd)
 
     @types.coroutine
     def write(self, data: bytes | bytearray | memoryview) -> Generator[Any, Any, int]:
@@ -570,35 +590,47 @@ class Conn:
         if pd.wowned or pd.closing or pd.wd < 0:
             lk.release()
             yield from pd.acquire(MODE_WRITE)
-        else:
-            pd.wowned = True
-            lk.release()
+            return (yield from self._write_owned(data, 0, False))
+        # The first send runs under pd.lock without taking the ownership (see read).
         try:
-            send = self._sock.send
-            try:
-                sent = send(data)
-            except BlockingIOError:
-                sent = 0
+            sent = self._sock.send(data)
+        except BlockingIOError:
+            sent = 0
+        except BaseException:
+            lk.release()
+            raise
+        n = len(data) if type(data) is bytes else memoryview(data).nbytes
+        if sent == n:
+            lk.release()
+            return n
+        pd.wowned = True
+        lk.release()
+        return (yield from self._write_owned(data, sent, sent == 0))
+
+    @types.coroutine
+    def _write_owned(
+        self, data: bytes | bytearray | memoryview, sent: int, wait: bool
+    ) -> Generator[Any, Any, int]:
+        """write's general path: the caller owns the write direction; ``sent`` bytes of
+        ``data`` are written already; ``wait``: the last send found no room."""
+        pd = self._pd
+        try:
             n = len(data) if type(data) is bytes else memoryview(data).nbytes
-            if sent == n:
-                return n
             mv = memoryview(data).cast("B")
-            while sent < n:
+            send = self._sock.send
+            while True:
+                if wait:
+                    yield from pd.wait(MODE_WRITE)
                 try:
                     sent += send(mv[sent:])
-                    continue
                 except BlockingIOError:
-                    pass
-                yield from pd.wait(MODE_WRITE)
-            return n
+                    wait = True
+                    continue
+                if sent >= n:
+                    return n
+                wait = False  # a partial send: try again until it would block
         finally:
-            lk.acquire()
-            if pd.wq or pd.closing:
-                lk.release()
-                pd.release(MODE_WRITE)
-            else:
-                pd.wowned = False
-                lk.release()
+            _release_write(pd)
 
     def close(self) -> None:
         """Close; goroutines blocked in ``read``/``write`` get ``ErrClosed``. Idempotent."""

@@ -9,10 +9,14 @@ The poller
 Two back ends, chosen by ``netpollinit``:
 
 - Linux (the default there): an ``select.epoll`` object used as Go uses epoll.
-  A descriptor is registered once, edge-triggered, for both directions
-  (``EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET``), the first time a goroutine is about
+  A descriptor is registered edge-triggered the first time a goroutine is about
   to park on it, and removed when it is closed; ``_fdmap`` maps descriptor
-  numbers to poll descriptors.
+  numbers to poll descriptors. Go registers both directions at once; here
+  ``EPOLLOUT`` is added (``EPOLL_CTL_MOD``, once) only when a goroutine first
+  waits to write, so a connection whose writes never block (an echo server's)
+  reports no write readiness with every read edge for the poller to go through.
+  Changing the registration reports the current state again, so an edge that
+  came before it is not lost.
 - Elsewhere (or when ``selector_class`` names a ``selectors`` class): a
   ``selectors`` selector (kqueue on BSD and macOS, ``poll``/``select``
   otherwise), which is level-triggered: see *Level-triggered interest*.
@@ -44,6 +48,8 @@ function that writes a semaphore, ``PollDesc._cas``::
     pdReady -> pdNil     a goroutine consumed the notification (wait), or a woken
                          goroutine cleared it after running again
     pdNil   -> pdWait    a goroutine is about to park (prepark)
+    pdNil   -> G         a goroutine parks holding pd.lock until its M has parked it,
+                         so it needs no pdWait (park_read, gort.net's read fast path)
     pdWait  -> G         its M parked it (the commit, gopark's unlock function)
     pdWait  -> pdNil     the park was cancelled before the commit
     G       -> pdReady   readiness woke the parked goroutine (netpollready)
@@ -59,11 +65,19 @@ runtime bug (``FatalError``).
 A notification is never lost: readiness that arrives while nobody is parked
 leaves ``pdReady`` behind, which the next wait consumes (then retries the I/O,
 which may find nothing: readiness can be spurious). That is what lets
-``gort.net`` park *before* trying a read that would fail (the previous read
-drained the socket and ``FIONREAD`` says nothing came since): a failed ``recv``
-costs a system call and an exception. A hang-up reported together with the
-last data is not reported again, so it is remembered (``hup``) and turns this
-off for the descriptor.
+``gort.net`` park *before* trying a read that would fail: when the previous read
+emptied the socket (``rdrained``: fewer bytes than asked for) and no readiness
+has been reported since (``pdNil``), a read parks at once, without a system
+call; a failed ``recv`` would cost one and an exception. Data that came after
+that read is reported by the poller as a new edge (or, level-triggered, as a
+level), which wakes the parked reader or leaves ``pdReady`` for it; data that
+came before it was taken by it. A hang-up reported together with the last data
+is not reported again, so it is remembered (``hup``) and turns this off for the
+descriptor. A short read that leaves data behind is one the kernel stops at a
+boundary: TCP's urgent mark (a peer's ``MSG_OOB``), or after a Unix-socket
+message carrying descriptors. Urgent data is reported (``EPOLLPRI``, with the
+data's edge) and sets ``hup`` too; after a descriptor-carrying message the
+rest is read only when more data arrives.
 
 Level-triggered interest
 ------------------------
@@ -90,6 +104,14 @@ to leave, so a close never races a ``recv`` on another M (the descriptor
 number could otherwise be reused under it). The owner of a direction may keep
 private per-direction state without the lock (``rdrained``).
 
+The common case needs no ownership: ``gort.net``'s read and write first take
+``pd.lock``, and if nobody owns the direction, nothing is closing and no
+deadline has passed, make their non-blocking system call with the lock held,
+which excludes a close (and another reader or writer) for its few
+microseconds: one lock round trip per call instead of two. Only a call that
+must wait takes the ownership (a read that parks at once takes it under the
+lock and hands it back under the lock it re-takes after the park).
+
 Deadlines
 ---------
 ``rd``/``wd``: 0 no deadline, -1 expired, else a ``time.monotonic_ns`` instant
@@ -106,12 +128,13 @@ Order: ``pd.lock`` -> ``_poll_lock`` -> timer heap locks -> ``sched.lock``.
 ``pd.lock`` held (gopark's protocol); its M releases it once the G is
 ``_Gwaiting``. Wakers take the G out of the semaphore under ``pd.lock`` and
 ready it after releasing it. ``_poll_lock`` guards the registrations
-(``_fdmap``, the selector's keys) and ``_waiters``; the poll itself runs
-without it (with the snapshot selectors, ``_snapshot_poll_lock`` keeps two
-polls from overlapping: ``select.poll`` refuses that, and a non-blocking poll
-just skips). ``_waiters`` counts goroutines parked in IO wait (incremented by
-the commit, decremented by whoever takes the G out of a semaphore);
-``checkdead`` reads it.
+(``_fdmap``, the selector's keys); the poll itself runs without it (with the
+snapshot selectors, ``_snapshot_poll_lock`` keeps two polls from overlapping:
+``select.poll`` refuses that, and a non-blocking poll just skips). The
+goroutines parked in IO wait are counted by the length of ``_parked``
+(appended to by the commit, shortened by whoever takes the G out of a
+semaphore: single atomic list operations, no lock); ``checkdead`` and
+``find_runnable`` read it (Go's ``netpollWaiters``).
 """
 
 from __future__ import annotations
@@ -143,7 +166,11 @@ _wake_fd = -1
 _rfd: socket.socket | None = None
 _wfd: socket.socket | None = None
 _poll_lock = threading.Lock()
-_waiters = 0  # goroutines parked on a poll descriptor (guarded by _poll_lock)
+# Goroutines parked on a poll descriptor: the length of this list, one entry per
+# parked G (appended by the commit, removed by whoever takes the G out of a semaphore).
+# append, del and len are single atomic operations on both interpreters, so the
+# count needs no lock on the hot path.
+_parked: list[None] = []
 _break_pending = False
 _break_on_change = False  # the selector polls a snapshot: break it after a change
 _snapshot_poll_lock = threading.Lock()  # serialises polls of such a selector
@@ -159,10 +186,14 @@ MODE_WRITE = selectors.EVENT_WRITE
 MODE_HUP = 4  # with MODE_READ from the epoll back end: hang-up or error (sticky)
 
 if hasattr(select, "epoll"):
-    _EP_ALL = select.EPOLLIN | select.EPOLLOUT | select.EPOLLRDHUP | select.EPOLLET
-    _EP_R = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR
+    # EPOLLPRI: TCP urgent data, at whose mark a read stops short (see hup)
+    _EP_RDONLY = select.EPOLLIN | select.EPOLLPRI | select.EPOLLRDHUP | select.EPOLLET
+    _EP_ALL = _EP_RDONLY | select.EPOLLOUT
+    _EP_R = (
+        select.EPOLLIN | select.EPOLLPRI | select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR
+    )
     _EP_W = select.EPOLLOUT | select.EPOLLHUP | select.EPOLLERR
-    _EP_HUP = select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR
+    _EP_HUP = select.EPOLLPRI | select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR
 
 # Semaphore values (Go's pdNil, pdReady, pdWait); any other value is a parked G.
 PD_NIL = 0
@@ -177,6 +208,7 @@ PD_TRANSITIONS = frozenset(
         (PD_NIL, PD_READY),  # netpollready, nobody parked
         (PD_READY, PD_NIL),  # wait consumed the notification; woken G cleared it
         (PD_NIL, PD_WAIT),  # wait: about to park
+        (PD_NIL, PD_G),  # park_read: parked with pd.lock held through the park
         (PD_WAIT, PD_G),  # commit: parked
         (PD_WAIT, PD_NIL),  # park cancelled
         (PD_G, PD_READY),  # netpollready woke the parked G
@@ -209,7 +241,7 @@ class PollDesc:
         "wt",
         "regmask",  # interest registered with the poller regsel
         "regsel",  # the poller (_gen) it is registered with, or None
-        "hup",  # the poller reported a hang-up or error (sticky)
+        "hup",  # a hang-up, error or urgent data was reported (sticky)
         "rdrained",  # the reader's last read emptied the socket (read owner only)
         "rowned",  # a goroutine owns the read direction
         "wowned",
@@ -555,24 +587,60 @@ def _state_name(v: Any) -> str:
     return f"G{getattr(v, 'goid', '?')}"
 
 
-def _commit(gp: G, pd: Any, mode: int) -> bool:
-    """gopark's unlock function for IO wait (Go's netpollblockcommit): pdWait -> G."""
-    global _waiters
+def park_read(pd: PollDesc) -> None:
+    """Set up the calling goroutine to park on ``pd``'s read semaphore; its next step
+    is ``yield TRAP_PARK``. gort.net's read fast path: ``pd.lock`` held, no error
+    pending, the semaphore ``pdNil``. On failure it releases the lock and raises.
+
+    ``pd.lock`` stays held until the M has marked the goroutine ``_Gwaiting``, and
+    every waker takes the G out of the semaphore under it, so the G can be stored
+    at once (``pdNil -> G``) and the M only has to release the lock: no
+    ``pdWait`` and no commit function, one call fewer per read.
+    """
+    if pd.rg != PD_NIL:
+        pd._cas(MODE_READ, PD_WAIT)  # raises: double wait, or a corrupted semaphore
+    if not (pd.regmask & MODE_READ) or pd.regsel is not _gen:
+        try:
+            _set_interest(pd, pd.regmask | MODE_READ)
+        except BaseException:
+            pd.lock.release()
+            raise
     try:
-        pd._cas(mode, gp)
-        with _poll_lock:
-            _waiters += 1
-    finally:
+        mp: M = _tls.m
+        gp = mp.curg
+    except AttributeError:  # not an M's thread (or mp is None)
+        gp = None
+    if gp is None:
         pd.lock.release()
-    return True
+        raise RuntimeError("gort.net: I/O wait outside a goroutine")
+    gp.waitreason = waitReasonIOWait
+    pd.rg = gp
+    _parked.append(None)
+    mp.waitlock = pd.lock
+    mp.waitunlockf = None
 
 
 def _commit_read(gp: G, pd: Any) -> bool:
-    return _commit(gp, pd, MODE_READ)
+    """gopark's unlock function for IO wait on a read (Go's netpollblockcommit):
+    ``pdWait -> G``, counted in ``_parked``, then ``pd.lock`` is released."""
+    if pd.rg != PD_WAIT:
+        pd.lock.release()
+        raise throw(f"runtime: corrupted polldesc (rg {_state_name(pd.rg)} -> G)")
+    pd.rg = gp
+    _parked.append(None)
+    pd.lock.release()
+    return True
 
 
 def _commit_write(gp: G, pd: Any) -> bool:
-    return _commit(gp, pd, MODE_WRITE)
+    """As _commit_read, for the write semaphore."""
+    if pd.wg != PD_WAIT:
+        pd.lock.release()
+        raise throw(f"runtime: corrupted polldesc (wg {_state_name(pd.wg)} -> G)")
+    pd.wg = gp
+    _parked.append(None)
+    pd.lock.release()
+    return True
 
 
 def _read_deadline_fired(pd: Any, version: int, delta: int) -> None:
@@ -585,15 +653,19 @@ def _write_deadline_fired(pd: Any, version: int, delta: int) -> None:
 
 def _wake(gs: list[G]) -> None:
     """Ready goroutines taken out of a semaphore (not by the poller) and uncount them."""
-    global _waiters
     if not gs:
         return
-    with _poll_lock:
-        _waiters -= len(gs)
+    _uncount(len(gs))
     if _proc.sched is None:
         return  # no runtime: the goroutines were abandoned when it ended
     for g in gs:
         _goready(g)
+
+
+def _uncount(n: int) -> None:
+    """Take ``n`` goroutines out of the IO-wait count (``del l[-0:]`` would empty it)."""
+    if n > 0:
+        del _parked[-n:]
 
 
 def _goready(gp: G) -> None:
@@ -642,7 +714,8 @@ def _err_timeout() -> BaseException:
 def _set_interest(pd: PollDesc, mask: int) -> None:
     """Make ``mask`` the registered interest of ``pd`` (``pd.lock`` held).
 
-    epoll: any interest registers both directions, edge-triggered, once; 0 removes.
+    epoll: any interest registers reads, edge-triggered; writes are added the first
+    time they are asked for, and stay; 0 removes.
     """
     gen = _gen
     if gen is None:
@@ -666,17 +739,21 @@ def _set_interest(pd: PollDesc, mask: int) -> None:
                     del _fdmap[fd]
                 pd.regmask = 0
             elif old == 0:
+                flags = _EP_ALL if mask & MODE_WRITE else _EP_RDONLY
                 # In the map first: the poller may see an event for the descriptor the
                 # moment it is registered, and an edge it cannot map is lost for good.
                 _fdmap[fd] = pd
                 try:
-                    ep.register(fd, _EP_ALL)
+                    ep.register(fd, flags)
                 except FileExistsError:  # a number left registered by a dup, reused
-                    ep.modify(fd, _EP_ALL)
+                    ep.modify(fd, flags)
                 except BaseException:
                     if _fdmap.get(fd) is pd:
                         del _fdmap[fd]
                     raise
+                pd.regmask = MODE_READ | (mask & MODE_WRITE)
+            elif mask & MODE_WRITE and not old & MODE_WRITE:
+                ep.modify(fd, _EP_ALL)
                 pd.regmask = MODE_READ | MODE_WRITE
             return
         sel = _sel
@@ -706,7 +783,7 @@ def _set_interest(pd: PollDesc, mask: int) -> None:
 
 
 def netpollinit(s: Any) -> None:
-    global _sel, _ep, _gen, _rfd, _wfd, _wake_fd, _sched, _waiters
+    global _sel, _ep, _gen, _rfd, _wfd, _wake_fd, _sched
     global _break_pending, _break_on_change
     _sched = s
     _rfd, _wfd = socket.socketpair()
@@ -731,7 +808,7 @@ def netpollinit(s: Any) -> None:
         _sel.register(_rfd, selectors.EVENT_READ, None)
     _fdmap.clear()
     _gen = object()
-    _waiters = 0
+    _parked.clear()
     _break_pending = False
     # Go's schedinit sets sched.lastpoll = nanotime(): nobody is blocked in netpoll yet,
     # so find_runnable and sysmon may poll without blocking (0 means an M is blocked).
@@ -740,7 +817,7 @@ def netpollinit(s: Any) -> None:
 
 
 def netpollclose(s: Any) -> None:
-    global _sel, _ep, _gen, _rfd, _wfd, _wake_fd, _sched, _waiters
+    global _sel, _ep, _gen, _rfd, _wfd, _wake_fd, _sched
     with _poll_lock:
         if _sel is not None:
             _sel.close()
@@ -753,7 +830,7 @@ def netpollclose(s: Any) -> None:
         _wake_fd = -1
         _fdmap.clear()
         _sched = None
-        _waiters = 0
+        _parked.clear()
 
 
 def netpollinited() -> bool:
@@ -761,18 +838,19 @@ def netpollinited() -> bool:
 
 
 def netpoll_anywaiters() -> bool:
-    return _waiters > 0
+    return len(_parked) > 0
 
 
 def netpoll_waiters() -> int:
     """Goroutines parked in IO wait (for tests and tools)."""
-    return _waiters
+    return len(_parked)
 
 
 def add_waiter(n: int) -> None:
-    global _waiters
-    with _poll_lock:
-        _waiters += n
+    if n > 0:
+        _parked.extend([None] * n)
+    else:
+        _uncount(-n)
 
 
 def netpoll_break() -> None:
@@ -815,7 +893,6 @@ def netpoll(delay_ns: int) -> list[Any]:
 
     Returns the goroutines made ready (still ``_Gwaiting``; the caller readies them).
     """
-    global _waiters
     glist: list[Any] = []
     ep = _ep
     if ep is not None:
@@ -824,20 +901,35 @@ def netpoll(delay_ns: int) -> list[Any]:
         except (OSError, ValueError):
             return glist
         fdmap = _fdmap
+        append = glist.append
+        # netpollready, inlined: one lock round trip per event. Under pd.lock a
+        # semaphore is never pdWait (the parking goroutine holds the lock until its
+        # commit), so an int is pdNil or pdReady and anything else is a parked G.
         for fd, ev in events:
             pd = fdmap.get(fd)
             if pd is None:
                 if fd == _wake_fd:
                     _drain_wakeups()
                 continue
-            mask = 0
-            if ev & _EP_R:
-                mask = MODE_READ
-                if ev & _EP_HUP:
-                    mask |= MODE_HUP
-            if ev & _EP_W:
-                mask |= MODE_WRITE
-            pd.netpollready(mask, glist)
+            lk = pd.lock
+            lk.acquire()
+            if not pd.closing:
+                if ev & _EP_R:
+                    if ev & _EP_HUP:
+                        pd.hup = True
+                    old = pd.rg
+                    if old.__class__ is not int:
+                        append(old)
+                    pd.rg = PD_READY
+                if ev & _EP_W:
+                    old = pd.wg
+                    if old.__class__ is not int:
+                        append(old)
+                    pd.wg = PD_READY
+            lk.release()
+        if glist:
+            del _parked[-len(glist) :]
+        return glist
     else:
         sel = _sel
         if sel is None:
@@ -865,9 +957,7 @@ def netpoll(delay_ns: int) -> list[Any]:
                 _drain_wakeups()
                 continue
             spd.netpollready(smask, glist)
-    if glist:
-        with _poll_lock:
-            _waiters -= len(glist)
+    _uncount(len(glist))
     return glist
 
 

@@ -588,19 +588,57 @@ def ready_global(gp: G) -> None:
 
 
 def injectglist(s: Sched, glist: list[G]) -> None:
-    """Make a list of waiting Gs runnable (netpoll results): global queue, then wake Ps."""
+    """Make a list of waiting Gs runnable (netpoll results), as Go's injectglist does.
+
+    From an M without a P (sysmon, the poller that found no idle P): all to the
+    global queue, and an M started for each idle P, up to one per G. From an M
+    holding a P: one G per idle P to the global queue (with an M started for each
+    of those Ps), and the rest to this P's local queue, which this M runs next;
+    what does not fit goes to the global queue. No ``sched.lock`` in the common
+    case of a busy runtime (no idle P).
+    """
     if not glist:
         return
     for gp in glist:
-        casgstatus(gp, _Gwaiting, _Grunnable)
+        if gp.status != _Gwaiting:
+            raise throw(f"injectglist: bad g status {gp.status} for goroutine {gp.goid}")
+        gp.status = _Grunnable
         gp.waitreason = waitReasonZero
-        if tracer is not None:
-            tracer.go_unblock(gp)
-    with s.lock:
-        globrunqputbatch(s, glist)
-        n = min(len(glist), s.npidle)
-    for _ in range(n):
-        startm(s, None, False)
+    tr = tracer
+    if tr is not None:
+        for gp in glist:
+            tr.go_unblock(gp)
+    mp: M | None = getattr(_tls, "m", None)
+    pp = mp.p if mp is not None else None
+    if mp is None or pp is None:
+        with s.lock:
+            globrunqputbatch(s, glist)
+        nglobal = len(glist)
+    else:
+        nglobal = min(s.npidle, len(glist))  # unlocked: the wakep below covers a race
+        if nglobal:
+            with s.lock:
+                globrunqputbatch(s, glist[:nglobal])
+            glist = glist[nglobal:]
+        q = pp.runq
+        room = RUNQ_SIZE - len(q)  # only this M pushes: the room can only grow
+        if room >= len(glist):
+            q.extend(glist)
+        else:
+            if room > 0:
+                q.extend(glist[:room])
+            with s.lock:
+                globrunqputbatch(s, glist[max(room, 0) :])
+        if mp.p is not pp:  # sysmon took the P meanwhile: do not strand the Gs
+            _rescue_idle_p(s, pp)
+    # an M for each idle P, up to one per G put on the global queue
+    for _ in range(nglobal):
+        if not s.npidle or not startm(s, None, False):
+            break
+    if pp is not None:
+        # a P that went idle after npidle was read would not look at the global
+        # queue until something else woke it; wakep is a no-op while none is idle
+        wakep(s)
 
 
 @types.coroutine
