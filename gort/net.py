@@ -53,6 +53,12 @@ Differences from Go
   ``MSG_OOB``; the poller reports it and the connection stops assuming this) and
   after a Unix-socket message that carries descriptors: in that last case the
   rest is read only once more data (or the end of stream) arrives.
+- A read or write that does not block makes its system call while holding the
+  poll descriptor's lock instead of taking Go's per-direction ``fdMutex``: one
+  lock round trip instead of two on the common path. So on one connection a
+  non-blocking ``recv`` and a non-blocking ``send`` from two goroutines on two
+  Ps take turns (each lasts microseconds); waiting readers and writers still
+  queue per direction.
 """
 
 from __future__ import annotations
