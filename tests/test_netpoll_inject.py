@@ -40,6 +40,12 @@ async def parked_goroutines(n: int, done: gort.Chan[Any]) -> tuple[list[int], li
     for goid in ids:
         await wait_parked(goid, REASON)
     by_id = {g.goid: g for g in gs}
+    # If the OS kept this thread off the CPU long enough (a loaded machine), sysmon
+    # took the P from under this goroutine; a scheduling point gives it one again.
+    mp = proc.getm()
+    while mp is None or mp.p is None:
+        await gort.gosched()
+        mp = proc.getm()
     return ids, [by_id[i] for i in ids]
 
 
