@@ -141,7 +141,8 @@ _heappop = heapq.heappop
 # Go's maxWhen: the latest instant a timer can be armed for.
 MAX_WHEN = (1 << 63) - 1
 
-# A heap key is ``when << SEQ_BITS | seq``.
+# A heap key is ``when << SEQ_BITS | seq``. (``due`` and ``check_timers`` spell it
+# as the literal 32: a constant instead of a global lookup on the scheduler's path.)
 SEQ_BITS = 32
 SEQ_MASK = (1 << SEQ_BITS) - 1
 # The last seq a heap hands out before it renumbers its live entries (_renumber).
@@ -500,7 +501,7 @@ def due(pp: Any) -> bool:
     if ts is None:
         return False
     try:
-        return ts.heap[0] >> SEQ_BITS <= _nanotime()
+        return ts.heap[0] >> 32 <= _nanotime()  # 32: SEQ_BITS
     except IndexError:  # empty, or emptied by another M meanwhile
         return False
 
@@ -510,51 +511,67 @@ def check_timers(s: Any, pp: Any, now: int = 0) -> int:
     (0: none). Sleeping goroutines are readied and callbacks run after the heap lock
     is released, in firing order."""
     ts: Timers | None = pp.timers
-    if ts is None or not ts.heap:
+    if ts is None:
+        return 0
+    h = ts.heap
+    if not h:
         return 0
     if now == 0:
         now = _nanotime()
-    limit = now << SEQ_BITS | SEQ_MASK  # every key due at ``now`` or before is <= limit
-    fired: list[Any] = []  # Gs to ready and (timer, version, delta) to call back
+    limit = now << 32 | SEQ_MASK  # (32: SEQ_BITS) every key due at ``now`` or before is <= it
+    live = ts.live
+    # what fired, in order: a G to ready, or (timer, version, delta) to call back. The
+    # first one is kept apart: a check usually fires one, and a list is a GC allocation.
+    first: Any = None
+    more: list[Any] | None = None
     lock = ts.lock
     lock.acquire()
     try:
-        h = ts.heap
-        live = ts.live
         while h and h[0] <= limit:
-            x = live.pop(_heappop(h), None)
+            x: Any = live.pop(_heappop(h), None)
             if x is None:
                 continue  # stale: the entry of a timer since stopped, reset or moved
-            if type(x) is not Timer:
-                fired.append(x)  # a sleeping G
-                continue
-            if x.state != T_WAITING:  # a live entry is a WAITING timer's
-                raise throw(f"timer: live heap entry of a timer in state {x.state}")
-            version = x.version
-            x.fired = version
-            when = x.when
-            if x.period > 0:
-                # periodic: the next tick after now, skipping missed ones, as Go does
-                x.when = when + x.period * (1 + (now - when) // x.period)
-                _push(ts, x)  # WAITING -> WAITING
+            if type(x) is Timer:
+                if x.state != T_WAITING:  # a live entry is a WAITING timer's
+                    raise throw(f"timer: live heap entry of a timer in state {x.state}")
+                version = x.version
+                x.fired = version
+                when = x.when
+                if x.period > 0:
+                    # periodic: the next tick after now, skipping missed ones, as Go does
+                    x.when = when + x.period * (1 + (now - when) // x.period)
+                    _push(ts, x)  # WAITING -> WAITING
+                else:
+                    x.state = T_IDLE  # WAITING -> IDLE (fired)
+                    x.key = -1
+                x = (x, version, now - when)
+            # else: a sleeping G
+            if first is None:
+                first = x
+            elif more is None:
+                more = [x]
             else:
-                x.state = T_IDLE  # WAITING -> IDLE (fired)
-                x.key = -1
-            fired.append((x, version, now - when))
+                more.append(x)
         while h and h[0] not in live:  # Go's cleanHead: the next one is live
             _heappop(h)
-        nxt_when = h[0] >> SEQ_BITS if h else 0
+        nxt_when = h[0] >> 32 if h else 0  # 32: SEQ_BITS
     finally:
         lock.release()
-    if fired:
+    if first is not None:
         ts.ran = True
         ready = _proc.goready
-        for y in fired:
-            if type(y) is tuple:
-                t, version, delta = y
-                t.f(t.arg, version, delta)
-            else:
-                ready(y)
+        if type(first) is tuple:
+            t, version, delta = first
+            t.f(t.arg, version, delta)
+        else:
+            ready(first)
+        if more is not None:
+            for y in more:
+                if type(y) is tuple:
+                    t, version, delta = y
+                    t.f(t.arg, version, delta)
+                else:
+                    ready(y)
     return nxt_when
 
 
