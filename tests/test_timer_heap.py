@@ -126,6 +126,15 @@ def test_seq_wrap_renumbers_and_keeps_order() -> None:
         stale = rtimers.Timer(lambda a, v, d: got.append(a), -2)
         rtimers.modtimer(stale, base)
         rtimers.stoptimer(stale)  # leaves a stale entry for the renumbering to drop
+        woke: gort.Chan[int] = gort.Chan(1)
+
+        async def sleeper() -> None:
+            await gort.sleep(0.02)
+            await woke.send(1)
+
+        gort.go(sleeper)
+        while not any(type(x) is not rtimers.Timer for x in ts.live.values()):
+            await gort.gosched()  # until the sleeper is on the heap
         with ts.lock:
             ts.seq = rtimers.SEQ_MASK - 3
         timers = [rtimers.Timer(lambda a, v, d: got.append(a), i) for i in range(10)]
@@ -133,8 +142,10 @@ def test_seq_wrap_renumbers_and_keeps_order() -> None:
             rtimers.modtimer(t, base)
         # the heap ran out of seqs on the 4th and renumbered its live entries in order
         assert ts.seq < 20
-        assert len(ts.heap) == len(ts.live) == 11
+        assert len(ts.heap) == len(ts.live) == 12
+        assert max(k & rtimers.SEQ_MASK for k in ts.live) == ts.seq
         _check_invariants(ts)
+        assert await woke.recv() == 1  # the renumbered sleeper still wakes
         _fire_all(pp, base)
         assert got == [-1, *range(10)]
 
