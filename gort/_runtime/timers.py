@@ -141,8 +141,9 @@ _heappop = heapq.heappop
 # Go's maxWhen: the latest instant a timer can be armed for.
 MAX_WHEN = (1 << 63) - 1
 
-# A heap key is ``when << SEQ_BITS | seq``. (``due`` and ``check_timers`` spell it
-# as the literal 32: a constant instead of a global lookup on the scheduler's path.)
+# A heap key is ``when << SEQ_BITS | seq``. (``due``, ``check_timers`` and
+# ``reset_for_sleep`` spell it as the literal 32: a constant instead of a global
+# lookup on the scheduler's path.)
 SEQ_BITS = 32
 SEQ_MASK = (1 << SEQ_BITS) - 1
 # The last seq a heap hands out before it renumbers its live entries (_renumber).
@@ -365,16 +366,15 @@ def reset_for_sleep(gp: G, when: Any) -> bool:
     if ts.dead:
         lock.release()
         raise throw("timer: add to the heap of a destroyed P")
-    seq = ts.seq + 1
+    seq = ts.seq = ts.seq + 1
     if seq > _SEQ_LAST:
-        seq = _renumber(ts)
-    ts.seq = seq
-    key = when << SEQ_BITS | seq
+        seq = ts.seq = _renumber(ts)
+    key = when << 32 | seq  # 32: SEQ_BITS
     ts.live[key] = gp
     _heappush(ts.heap, key)
     lock.release()
-    s = _proc.sched
-    if s is not None and (s.poller is not None or s.npidle):
+    s = gp.sched  # the running runtime's (goready checks the same)
+    if s.poller is not None or s.npidle:
         _wake_for(when)
     return True
 
