@@ -146,7 +146,8 @@ def sleep(d: float) -> Generator[int, Any, None]:
     when = _nanotime() + ns
     gp.waitreason = waitReasonSleep
     mp.waitlock = when if when < _MAX_WHEN else _MAX_WHEN
-    # the runtime puts gp on its P's heap once it is parked, as Go's resetForSleep
+    # the runtime puts gp on its P's heap once it is parked (Go's resetForSleep), so
+    # that even a very short sleep cannot fire, and ready gp, before gp is waiting
     mp.waitunlockf = _reset_for_sleep
     yield TRAP_PARK
 
