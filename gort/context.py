@@ -439,7 +439,8 @@ class _TimerCtx(_CancelCtx):
             self._timer = None
         if rt is not None:
             _timers.stoptimer(rt)
-            rt.arg = None  # its stale heap entry must not keep this context alive
+            # a firing in flight may still hold the timer: it must not keep this alive
+            rt.arg = None
 
     def __repr__(self) -> str:
         left = self._deadline - _monotonic()

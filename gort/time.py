@@ -9,7 +9,9 @@ Go's ``maxWhen``.
 
 Everything here is built on the runtime timers of ``_runtime/timers.py`` (a
 heap per P, run by the scheduler): no thread per timer, and ``stop`` only bumps
-a version (lazy deletion).
+a version (lazy deletion). ``sleep`` parks the goroutine and lets the runtime
+put the G itself on its P's heap (``timers.reset_for_sleep``): no timer object
+per sleeper.
 
 Timer channels (Go 1.23)
 ------------------------
@@ -81,13 +83,15 @@ from typing import Any
 from ._runtime import proc as _proc
 from ._runtime import timers as _timers
 from ._runtime.chan import Chan, dequeue, nilchan
-from ._runtime.runtime2 import TRAP_PARK, G, M, Panic, waitReasonSleep
+from ._runtime.runtime2 import TRAP_PARK, M, Panic, waitReasonSleep
 
 __all__ = ["Ticker", "Timer", "after", "after_func", "sleep", "tick"]
 
 _monotonic = _time.monotonic
 _nanotime = _timers._nanotime
 _goready = _proc.goready
+_reset_for_sleep = _timers.reset_for_sleep
+_tls = _proc._tls
 _MAX_WHEN = _timers.MAX_WHEN
 
 
@@ -124,20 +128,6 @@ def _when(ns: int) -> int:
 # sleep
 
 
-def _wake_sleeper(gp: G, version: int, delta: int) -> None:
-    _goready(gp)
-
-
-def _arm_sleep(gp: G, when: int) -> bool:
-    """gopark's unlock function for ``sleep``: arm the timer once the G is waiting
-    (Go's ``resetForSleep``), so that a very short sleep cannot fire too early."""
-    t = gp.timer
-    if t is None:
-        t = gp.timer = _timers.Timer(_wake_sleeper, gp)
-    _timers.modtimer(t, when)
-    return True
-
-
 @types.coroutine
 def sleep(d: float) -> Generator[int, Any, None]:
     """Pause the calling goroutine for at least ``d`` seconds (``d <= 0``: just yield)."""
@@ -146,14 +136,19 @@ def sleep(d: float) -> Generator[int, Any, None]:
     if ns <= 0:
         yield from _proc.gosched()
         return
-    mp: M | None = getattr(_proc._tls, "m", None)
+    try:
+        mp: M | None = _tls.m
+    except AttributeError:  # a thread that never was an M
+        mp = None
     gp = mp.curg if mp is not None else None
     if mp is None or gp is None:
         raise RuntimeError("gort.sleep: not called from a goroutine")
     when = _nanotime() + ns
     gp.waitreason = waitReasonSleep
     mp.waitlock = when if when < _MAX_WHEN else _MAX_WHEN
-    mp.waitunlockf = _arm_sleep  # armed after the G is parked, as Go's resetForSleep
+    # the runtime puts gp on its P's heap once it is parked (Go's resetForSleep), so
+    # that even a very short sleep cannot fire, and ready gp, before gp is waiting
+    mp.waitunlockf = _reset_for_sleep
     yield TRAP_PARK
 
 

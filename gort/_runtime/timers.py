@@ -1,7 +1,8 @@
 """Timers: a heap on each P, run by the scheduler.
 
 Mirrors Go's ``runtime/time.go`` (1.23+): ``timer``, ``timers``, ``modify``,
-``stop``, ``check``, ``run``, ``adjust``/``cleanHead`` and ``timeSleepUntil``.
+``stop``, ``check``, ``run``, ``adjust``/``cleanHead``, ``resetForSleep`` and
+``timeSleepUntil``.
 
 What it does
 ------------
@@ -13,23 +14,44 @@ Ps' (Go's ``stealWork``), an M with nothing to run blocks in the netpoller
 until the earliest timer of all Ps (``earliest``), and sysmon takes a P away
 from a goroutine that hogs it while its timers are due (``due``).
 
+``gort.sleep`` uses no ``Timer``: ``reset_for_sleep`` (the unlock function of
+its park) adds a heap entry that maps to the parked G itself, and
+``check_timers`` readies that G (Go's ``goroutineReady``, without the call
+through ``f``). A sleep cannot be stopped or reset, so such an entry is
+always live until it fires; everything that scans a heap (``earliest``,
+``has_timers``, ``move_timers``) counts it like a timer's.
+
+Heap entries
+------------
+An entry is one int, ``when << SEQ_BITS | seq``: the instant in its high bits
+and, in its low 32, a sequence number that the heap hands out at each arming.
+Ordering entries is then one C int comparison (a tuple would compare element
+by element, through Python's rich comparison), ``seq`` keeps equal ``when``\\ s
+in arming order, and a key is unique within its heap. ``ts.live`` maps the key
+of every *live* entry to its ``Timer`` (or sleeping G); ``t.key`` is a WAITING
+timer's key. When ``seq`` would pass 2**32 - 1 the heap renumbers its live
+entries 1..n in order (``_renumber``), so keys never collide and FIFO order
+holds for ever.
+
 Where a timer lives
 -------------------
 A timer belongs to the heap of the P that last armed it (``t.ts``), as Go's
 ``maybeAdd`` puts it on the current P's heap. Once armed it always belongs to
 some heap, also while stopped, so that ``t.ts.lock`` is always the lock that
 guards it. Re-arming from another P moves it (both heap locks held, taken in
-a fixed order); ``procresize`` moves the timers of a destroyed P to P0
+a fixed order); ``procresize`` moves the live entries of a destroyed P to P0
 (``move_timers``) and marks the old heap dead.
 
 Lazy deletion
 -------------
 Stopping is cheap, as in Go: ``stoptimer`` and ``modtimer`` bump
-``t.version`` and leave the old heap entry where it is. An entry is *stale*
-when its version is not the timer's or the timer has moved to another heap;
-stale entries are dropped when they reach the top, and the whole heap is
-compacted when more than a quarter of it is stale (Go's zombie count), so a
-timer reset over and over (an idle timeout) does not grow the heap.
+``t.version`` and remove the timer's key from ``ts.live``, leaving the int in
+the heap. An entry is *stale* when its key is not in ``ts.live``; stale
+entries are dropped when they reach the top, and the whole heap is compacted
+when more than a quarter of it is stale (Go's zombie count, here
+``len(heap) - len(live)``), so a timer reset over and over (an idle timeout)
+does not grow the heap. A stale entry is a bare int: it keeps no timer (nor
+what its callback refers to) alive.
 
 Timer state machine (one table, one gate: ``_set_state``)::
 
@@ -39,10 +61,11 @@ Timer state machine (one table, one gate: ``_set_state``)::
     WAITING --fire--> IDLE            (check_timers, one-shot)
     IDLE --stop-----> IDLE            (stoptimer of a stopped or fired timer)
 
-A WAITING timer has exactly one live entry, in the heap ``t.ts``; an IDLE one
-has none. The two hot paths (``modtimer``'s common case, a one-shot firing in
-``check_timers``) check their move against the table inline instead of calling
-the gate; every other change goes through it.
+A WAITING timer has exactly one live entry, in the heap ``t.ts``
+(``t.ts.live[t.key] is t``); an IDLE one has none (``t.key == -1``). The two
+hot paths (``modtimer``'s common case, a one-shot firing in ``check_timers``)
+check their move against the table inline instead of calling the gate; every
+other change goes through it.
 
 Waking an M for a timer
 -----------------------
@@ -59,19 +82,21 @@ lets an M that woke for a timer run it when it sits on another P's heap.
 
 Locks
 -----
-- ``ts.lock`` (Go's ``timers.mu``) guards the heap list and its counters, and
-  every field of each timer whose ``t.ts`` is ``ts`` (``when``, ``period``,
-  ``version``, ``state``, ``fired``, ``ts`` itself). ``_lock_timer`` finds and
-  locks that heap (retrying if the timer moved meanwhile).
+- ``ts.lock`` (Go's ``timers.mu``) guards the heap list, ``ts.live``,
+  ``ts.seq`` and ``ts.dead``, and every field of each timer whose ``t.ts`` is
+  ``ts`` (``when``, ``period``, ``version``, ``state``, ``fired``, ``key``,
+  ``ts`` itself). ``_lock_timer`` finds and locks that heap (retrying if the
+  timer moved meanwhile). ``due`` and the scheduler's ``pp.timers.heap``
+  test read the heap unlocked (approximate by design).
 - Lock order: ``sched.lock`` -> heap locks (``checkdead``, ``handoffp`` and
   ``procresize`` look at heaps with ``sched.lock`` held), so no code here
   takes ``sched.lock`` while holding a heap lock; a client's own lock (a
   channel's) -> heap locks, because ``gort.time`` stops and resets timers with
   its channel locked. At most two heap locks are held at once, taken in
   ``_heap_order``.
-- Callbacks run on an M that holds a P, after the heap lock is released, so
-  they may ready goroutines, lock channels and re-arm or stop timers. They
-  must not block.
+- Callbacks and ``goready`` of sleepers run on an M that holds a P, after the
+  heap lock is released, so they may ready goroutines, lock channels and
+  re-arm or stop timers. They must not block.
 
 Stale callbacks and Go 1.23's guarantee
 ---------------------------------------
@@ -85,9 +110,10 @@ value is received after Stop or Reset returns".
 
 Differences from Go
 -------------------
-- # Go: a 4-ary heap of ``timerWhen``; here ``heapq`` (binary, in C) of
-  ``(when, seq, version, timer)`` tuples; ``seq`` (per heap) keeps equal
-  ``when`` values in arming order and stops tuple comparison before the timer.
+- # Go: a 4-ary heap of ``timerWhen`` structs; here ``heapq`` (binary, in C)
+  of int keys (above) beside a dict from key to timer.
+- # Go: a sleeping goroutine has a ``timer`` (``gp.timer``) whose ``f`` is
+  ``goroutineReady``; here its heap entry names the G directly.
 - # Go: channel timers are heaped only while a goroutine is blocked on their
   channel (so unreferenced ones can be collected); here every armed timer is
   heaped, and ``gort.time`` holds its channel weakly instead (see there).
@@ -105,7 +131,8 @@ from typing import Any
 
 from . import netpoll as _netpoll
 from . import proc as _proc
-from .runtime2 import throw
+from .mtls import _tls
+from .runtime2 import G, throw
 
 _nanotime = time.monotonic_ns
 _heappush = heapq.heappush
@@ -113,6 +140,14 @@ _heappop = heapq.heappop
 
 # Go's maxWhen: the latest instant a timer can be armed for.
 MAX_WHEN = (1 << 63) - 1
+
+# A heap key is ``when << SEQ_BITS | seq``. (``due``, ``check_timers`` and
+# ``reset_for_sleep`` spell it as the literal 32: a constant instead of a global
+# lookup on the scheduler's path.)
+SEQ_BITS = 32
+SEQ_MASK = (1 << SEQ_BITS) - 1
+# The last seq a heap hands out before it renumbers its live entries (_renumber).
+_SEQ_LAST = SEQ_MASK
 
 T_IDLE = 0
 T_WAITING = 1
@@ -147,17 +182,18 @@ def _set_state(t: Timer, new: int) -> None:
 class Timer:
     """A runtime timer (Go's ``runtime.timer``). Fields: see the module's Locks."""
 
-    __slots__ = ("when", "period", "f", "arg", "version", "state", "ts", "fired")
+    __slots__ = ("when", "period", "f", "arg", "version", "state", "ts", "fired", "key")
 
     def __init__(self, f: Callable[[Any, int, int], None], arg: Any, period: int = 0) -> None:
         self.when = 0  # ns, monotonic; valid while WAITING
         self.period = period  # ns; > 0: periodic
         self.f = f  # f(arg, version, delta_ns), run without the heap lock
         self.arg = arg
-        self.version = 0  # bumped by every stop and arm; stale entries/callbacks compare it
+        self.version = 0  # bumped by every stop and arm; callbacks compare it
         self.state = T_IDLE
         self.ts: Timers | None = None  # the heap this timer belongs to (None: never armed)
         self.fired = -1  # version of the last firing (-1: never fired)
+        self.key = -1  # its live entry in ``ts`` while WAITING (-1: none)
 
     def __repr__(self) -> str:
         st = T_STATE_NAMES.get(self.state, str(self.state))
@@ -167,16 +203,22 @@ class Timer:
 class Timers:
     """One P's timer heap (Go's ``timers``)."""
 
-    __slots__ = ("lock", "heap", "ran", "seq", "zombies", "dead")
+    __slots__ = ("lock", "heap", "live", "ran", "seq", "dead")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        # (when, seq, version, timer), ordered by when then seq (lock)
-        self.heap: list[tuple[int, int, int, Timer]] = []
+        # keys ``when << SEQ_BITS | seq``, live and stale (lock)
+        self.heap: list[int] = []
+        # live key -> its Timer, or the G sleeping until it (lock)
+        self.live: dict[int, Timer | G] = {}
         self.ran = False  # check_timers ran a callback since ran_any last looked (owner P)
-        self.seq = 0  # tie-breaker for equal whens (lock)
-        self.zombies = 0  # stale entries in heap (lock)
+        self.seq = 0  # the last seq handed out (lock)
         self.dead = False  # its P was destroyed by procresize (lock)
+
+    @property
+    def zombies(self) -> int:
+        """Stale entries in the heap (``lock`` held for an exact answer)."""
+        return len(self.heap) - len(self.live)
 
 
 def _heap_order(a: Timers, b: Timers) -> tuple[Timers, Timers]:
@@ -184,42 +226,67 @@ def _heap_order(a: Timers, b: Timers) -> tuple[Timers, Timers]:
     return (a, b) if id(a) < id(b) else (b, a)
 
 
+def _next_seq(ts: Timers) -> int:
+    """The next seq of ``ts`` (``ts.lock`` held)."""
+    seq = ts.seq + 1
+    if seq > _SEQ_LAST:
+        seq = _renumber(ts)
+    ts.seq = seq
+    return seq
+
+
+def _renumber(ts: Timers) -> int:
+    """``ts`` ran out of seqs: give its live entries seqs 1..n in their order, drop the
+    stale ones, and return the next free seq (``ts.lock`` held). Once per 2**32 arms."""
+    old = sorted(ts.live.items())
+    live: dict[int, Timer | G] = {}
+    seq = 0
+    for key, x in old:
+        seq += 1
+        k = key >> SEQ_BITS << SEQ_BITS | seq
+        live[k] = x
+        if type(x) is Timer:
+            x.key = k
+    ts.live.clear()
+    ts.live.update(live)  # in place: check_timers holds a reference to it
+    ts.heap[:] = list(live)  # sorted keys: already a heap
+    return seq + 1
+
+
 def _push(ts: Timers, t: Timer) -> None:
-    """Add ``t``'s live entry to ``ts`` (``ts.lock`` held, ``t.ts is ts``)."""
+    """Add ``t``'s live entry for ``t.when`` to ``ts`` (``ts.lock`` held, ``t.ts is ts``)."""
     if ts.dead:
         raise throw("timer: add to the heap of a destroyed P")
-    seq = ts.seq = ts.seq + 1
-    _heappush(ts.heap, (t.when, seq, t.version, t))
+    key = t.key = t.when << SEQ_BITS | _next_seq(ts)
+    ts.live[key] = t
+    _heappush(ts.heap, key)
 
 
 def _kill_entry(ts: Timers, t: Timer) -> None:
     """``t`` (WAITING on ``ts``) is about to change version or heap: its entry becomes stale."""
-    ts.zombies += 1
+    live = ts.live
+    del live[t.key]
+    t.key = -1
     h = ts.heap
-    if ts.zombies * _ZOMBIE_FRACTION > len(h) and len(h) >= _ZOMBIE_MIN:
-        _compact(ts, t)
+    n = len(h)
+    if n >= _ZOMBIE_MIN and (n - len(live)) * _ZOMBIE_FRACTION > n:
+        _compact(ts)
 
 
-def _compact(ts: Timers, dying: Timer) -> None:
-    """Drop every stale entry of ``ts`` (``ts.lock`` held) - Go's zombie clean-up.
-
-    ``dying``'s entry is dropped too: its caller is about to make it stale.
-    """
-    live = [e for e in ts.heap if e[3] is not dying and e[2] == e[3].version and e[3].ts is ts]
-    heapq.heapify(live)
-    ts.heap[:] = live
-    ts.zombies = 0  # ``dying``'s entry, counted by the caller, is gone too
+def _compact(ts: Timers) -> None:
+    """Drop every stale entry of ``ts`` (``ts.lock`` held) - Go's zombie clean-up."""
+    live = ts.live
+    h = [k for k in ts.heap if k in live]
+    heapq.heapify(h)
+    ts.heap[:] = h
 
 
 def _clean_head(ts: Timers) -> None:
     """Pop stale entries off the top of ``ts`` (``ts.lock`` held; Go's cleanHead)."""
     h = ts.heap
-    while h:
-        _, _, version, t = h[0]
-        if version == t.version and t.ts is ts:
-            return
+    live = ts.live
+    while h and h[0] not in live:
         _heappop(h)
-        ts.zombies -= 1
 
 
 def _current_timers() -> Timers:
@@ -227,7 +294,7 @@ def _current_timers() -> Timers:
     s = _proc.sched
     if s is None:
         raise RuntimeError("gort: timers need a running runtime (use gort.run)")
-    mp = getattr(_proc._tls, "m", None)
+    mp = getattr(_tls, "m", None)
     pp = mp.p if mp is not None else None
     if pp is None:
         pp = s.allp[0]
@@ -263,7 +330,8 @@ def _wake_for(when: int) -> None:
     once until a poll consumes it, so this costs one extra pass through
     ``find_runnable`` per idle spell. With no idle P no M is on that way (every P
     is held by a running M, which will see the timer), so a busy runtime - the
-    common case for ``sleep`` - pays nothing.
+    common case for ``sleep`` - pays nothing (and ``modtimer`` and
+    ``reset_for_sleep`` make the same two reads inline before calling this).
 
     Unlocked reads of the poller fields: a stale one costs a spurious wake-up.
     """
@@ -280,6 +348,37 @@ def _wake_for(when: int) -> None:
             _proc.wakep(s)
 
 
+def reset_for_sleep(gp: G, when: Any) -> bool:
+    """gopark's unlock function for ``gort.sleep``: put ``gp`` on the calling P's heap
+    to be readied at ``when`` (ns), now that it is waiting (Go's ``resetForSleep``).
+
+    A sleep needs no ``Timer``: the heap entry maps to the G itself, and
+    ``check_timers`` readies it. A sleep cannot be stopped, so nothing else ever
+    looks for that entry.
+    """
+    try:
+        pp = _tls.m.p
+    except AttributeError:  # not an M (cannot happen: the M that parked gp runs this)
+        pp = None
+    ts: Timers = pp.timers if pp is not None else _current_timers()
+    lock = ts.lock
+    lock.acquire()
+    if ts.dead:
+        lock.release()
+        raise throw("timer: add to the heap of a destroyed P")
+    seq = ts.seq = ts.seq + 1
+    if seq > _SEQ_LAST:
+        seq = ts.seq = _renumber(ts)
+    key = when << 32 | seq  # 32: SEQ_BITS
+    ts.live[key] = gp
+    _heappush(ts.heap, key)
+    lock.release()
+    s = gp.sched  # the running runtime's (goready checks the same)
+    if s.poller is not None or s.npidle:
+        _wake_for(when)
+    return True
+
+
 def modtimer(t: Timer, when: int, period: int | None = None) -> bool:
     """Arm or re-arm ``t`` to fire at ``when`` (ns, monotonic; ``period`` ns if given).
 
@@ -287,13 +386,15 @@ def modtimer(t: Timer, when: int, period: int | None = None) -> bool:
     the calling P's heap. Go's ``modtimer``/``resettimer``.
 
     The common case - a timer armed again from the P it belongs to, or armed for
-    the first time (every ``sleep``) - takes one lock and no helper calls; its
-    state check is ``_set_state``'s table for the two legal moves to WAITING.
+    the first time - takes one lock and no helper calls; its state check is
+    ``_set_state``'s table for the two legal moves to WAITING.
     """
     if not 0 <= when <= MAX_WHEN:
         when = 0 if when < 0 else MAX_WHEN
-    mp = getattr(_proc._tls, "m", None)
-    pp = mp.p if mp is not None else None
+    try:
+        pp = _tls.m.p
+    except AttributeError:  # a foreign thread
+        pp = None
     cur: Timers = pp.timers if pp is not None else _current_timers()
     old = t.ts
     if old is None or old is cur:
@@ -310,16 +411,23 @@ def modtimer(t: Timer, when: int, period: int | None = None) -> bool:
                 lock.release()
                 _set_state(t, T_WAITING)  # raises: an illegal state
                 raise AssertionError("unreachable")
-            v = t.version = t.version + 1
+            t.version += 1
             t.when = when
             if period is not None:
                 t.period = period
             t.state = T_WAITING
             t.ts = cur
-            seq = cur.seq = cur.seq + 1
-            _heappush(cur.heap, (when, seq, v, t))
+            seq = cur.seq + 1
+            if seq > _SEQ_LAST:
+                seq = _renumber(cur)
+            cur.seq = seq
+            key = t.key = when << SEQ_BITS | seq
+            cur.live[key] = t
+            _heappush(cur.heap, key)
             lock.release()
-            _wake_for(when)
+            s = _proc.sched
+            if s is not None and (s.poller is not None or s.npidle):
+                _wake_for(when)
             return pending
         lock.release()
     pending = _modtimer_move(t, when, period, cur)
@@ -393,46 +501,77 @@ def due(pp: Any) -> bool:
     if ts is None:
         return False
     try:
-        return ts.heap[0][0] <= _nanotime()
+        return ts.heap[0] >> 32 <= _nanotime()  # 32: SEQ_BITS
     except IndexError:  # empty, or emptied by another M meanwhile
         return False
 
 
 def check_timers(s: Any, pp: Any, now: int = 0) -> int:
     """Run ``pp``'s due timers (Go's ``timers.check``). Returns when the next one is due
-    (0: none). Callbacks run after the heap lock is released, in firing order."""
+    (0: none). Sleeping goroutines are readied and callbacks run after the heap lock
+    is released, in firing order."""
     ts: Timers | None = pp.timers
-    if ts is None or not ts.heap:
+    if ts is None:
+        return 0
+    h = ts.heap
+    if not h:
         return 0
     if now == 0:
         now = _nanotime()
-    fired: list[tuple[Timer, int, int]] = []
-    with ts.lock:
-        h = ts.heap
-        while h:
-            when, _, version, t = h[0]
-            if version != t.version or t.ts is not ts:
-                _heappop(h)  # stale entry of a stopped, reset or moved timer
-                ts.zombies -= 1
-                continue
-            if when > now:
-                break
-            _heappop(h)
-            if t.state != T_WAITING:  # a live entry is a WAITING timer's
-                raise throw(f"timer: live heap entry of a timer in state {t.state}")
-            t.fired = version
-            if t.period > 0:
-                # periodic: the next tick after now, skipping missed ones, as Go does
-                t.when = when + t.period * (1 + (now - when) // t.period)
-                _push(ts, t)  # WAITING -> WAITING
+    limit = now << 32 | SEQ_MASK  # (32: SEQ_BITS) every key due at ``now`` or before is <= it
+    live = ts.live
+    # what fired, in order: a G to ready, or (timer, version, delta) to call back. The
+    # first one is kept apart: a check usually fires one, and a list is a GC allocation.
+    first: Any = None
+    more: list[Any] | None = None
+    lock = ts.lock
+    lock.acquire()
+    try:
+        while h and h[0] <= limit:
+            x: Any = live.pop(_heappop(h), None)
+            if x is None:
+                continue  # stale: the entry of a timer since stopped, reset or moved
+            if type(x) is Timer:
+                if x.state != T_WAITING:  # a live entry is a WAITING timer's
+                    raise throw(f"timer: live heap entry of a timer in state {x.state}")
+                version = x.version
+                x.fired = version
+                when = x.when
+                if x.period > 0:
+                    # periodic: the next tick after now, skipping missed ones, as Go does
+                    x.when = when + x.period * (1 + (now - when) // x.period)
+                    _push(ts, x)  # WAITING -> WAITING
+                else:
+                    x.state = T_IDLE  # WAITING -> IDLE (fired)
+                    x.key = -1
+                x = (x, version, now - when)
+            # else: a sleeping G
+            if first is None:
+                first = x
+            elif more is None:
+                more = [x]
             else:
-                t.state = T_IDLE  # WAITING -> IDLE (fired)
-            fired.append((t, version, now - when))
-        nxt_when = h[0][0] if h else 0
-    if fired:
+                more.append(x)
+        while h and h[0] not in live:  # Go's cleanHead: the next one is live
+            _heappop(h)
+        nxt_when = h[0] >> 32 if h else 0  # 32: SEQ_BITS
+    finally:
+        lock.release()
+    if first is not None:
         ts.ran = True
-        for t, version, delta in fired:
+        ready = _proc.goready
+        if type(first) is tuple:
+            t, version, delta = first
             t.f(t.arg, version, delta)
+        else:
+            ready(first)
+        if more is not None:
+            for y in more:
+                if type(y) is tuple:
+                    t, version, delta = y
+                    t.f(t.arg, version, delta)
+                else:
+                    ready(y)
     return nxt_when
 
 
@@ -466,13 +605,12 @@ def ran_any(pp: Any) -> bool:
 
 
 def has_timers(pp: Any) -> bool:
-    """Whether ``pp`` has a live timer (drops stale heads)."""
+    """Whether ``pp`` has a live timer or sleeping goroutine."""
     ts: Timers | None = pp.timers
     if ts is None or not ts.heap:
         return False
     with ts.lock:
-        _clean_head(ts)
-        return bool(ts.heap)
+        return bool(ts.live)
 
 
 def earliest(s: Any) -> int:
@@ -485,8 +623,10 @@ def earliest(s: Any) -> int:
         with ts.lock:
             _clean_head(ts)
             h = ts.heap
-            if h and (w == 0 or h[0][0] < w):
-                w = h[0][0]
+            if h:
+                when = h[0] >> SEQ_BITS
+                if w == 0 or when < w:
+                    w = when
     return w
 
 
@@ -496,12 +636,17 @@ def move_timers(src: Any, dst: Any) -> None:
     b: Timers = dst.timers
     first, second = _heap_order(a, b)
     with first.lock, second.lock:
-        for _, _, version, t in a.heap:
-            if version == t.version and t.ts is a:
-                t.ts = b
-                _push(b, t)
+        if b.dead:
+            raise throw("timer: add to the heap of a destroyed P")
+        for key, x in sorted(a.live.items()):  # in (when, seq) order: FIFO ties stay so
+            k = key >> SEQ_BITS << SEQ_BITS | _next_seq(b)
+            b.live[k] = x
+            _heappush(b.heap, k)
+            if type(x) is Timer:
+                x.ts = b
+                x.key = k
         a.heap.clear()
-        a.zombies = 0
+        a.live.clear()
         a.dead = True
     # timers of ``a`` that are idle (not in the heap) still name it: they move on
     # their next arming (modtimer) and stoptimer only needs a lock, which ``a`` keeps.
