@@ -159,10 +159,12 @@ def sleep(d: float) -> Generator[int, Any, None]:
 class _TimerChan(Chan[float]):
     """A timer's channel: a one-slot buffer that looks unbuffered (Go 1.23)."""
 
-    __slots__ = ("delivered",)
+    # the runtime timer holds this channel weakly (see Garbage above)
+    __slots__ = ("delivered", "timer", "__weakref__")
 
     def __init__(self) -> None:
         super().__init__(1)
+        self.timer: Any = None
         self.delivered = -1  # version of the last completed firing (c.lock)
 
     @property

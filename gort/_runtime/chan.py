@@ -184,7 +184,8 @@ _NOBUF: Any = ()  # the buffer of every unbuffered channel: shared, always empty
 class Chan(Generic[T]):
     """A Go channel. ``Chan(0)`` is unbuffered; ``Chan[int](n)`` is typed."""
 
-    __slots__ = ("buf", "dataqsiz", "closed", "recvq", "sendq", "lock", "timer", "__weakref__")
+    # (no __weakref__ or timer slot: only gort.time's timer channels need them)
+    __slots__ = ("buf", "dataqsiz", "closed", "recvq", "sendq", "lock")
 
     def __init__(self, cap: int = 0) -> None:
         if type(cap) is not int:
@@ -200,7 +201,6 @@ class Chan(Generic[T]):
         self.recvq = EMPTYQ  # a queue of its own on the first wait (see EMPTYQ)
         self.sendq = EMPTYQ
         self.lock = chanlock(self)
-        self.timer: Any = None
 
     # -- introspection
     @property
