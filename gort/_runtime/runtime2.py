@@ -263,7 +263,6 @@ class G:
         "preempt",
         "param",  # wake-up parameter (Go's g.param): set by the waker
         "selectdone",  # select wake-up race: a one-key dict, popped by the winner
-        "timer",  # cached timer for sleep
         "sg",  # this G's cached sudog for plain (non-select) channel waits
         "sched",  # the runtime this G belongs to (a G never moves between runtimes)
     )
@@ -287,7 +286,6 @@ class G:
         self.preempt = False
         self.param: Any = None
         self.selectdone: dict[int, bool] = _NO_SELECT
-        self.timer: Any = None
         self.sg: Any = None
         self.sched: Any = None
 
