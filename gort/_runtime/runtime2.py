@@ -35,6 +35,7 @@ Who guards what
 from __future__ import annotations
 
 import collections
+import queue
 import threading
 from collections.abc import Callable
 from types import CodeType
@@ -340,24 +341,40 @@ class P:
 
 
 class Note:
-    """Go's ``note``: a one-shot sleep/wakeup for one M (a lock used as a binary semaphore)."""
+    """Go's ``note``: a one-shot sleep/wakeup for one M.
 
-    __slots__ = ("_lock",)
+    Built on ``queue.SimpleQueue`` rather than a ``threading.Lock`` used as a
+    binary semaphore: on the free-threaded build a contended lock spins (up to
+    40 ``sched_yield`` calls) before it sleeps, so every M going idle burned CPU
+    and handed its core to whatever else was runnable (W8's load generator). A
+    SimpleQueue waiter goes to sleep at once, as Go's futex-based notesleep does;
+    on the GIL build the two cost the same. A wakeup that finds nobody asleep
+    is kept for the next sleep; a second one before that sleep is absorbed
+    (Go throws on it; gort's exit path wakes every M unconditionally).
+    """
+
+    __slots__ = ("_q",)
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._lock.acquire()
+        self._q: queue.SimpleQueue[None] = queue.SimpleQueue()
 
     def sleep(self, timeout: float = -1) -> bool:
         """notesleep / notetsleep: True if woken, False on timeout. Clears the note."""
-        return self._lock.acquire(True, timeout)
+        q = self._q
+        try:
+            q.get(True, None if timeout < 0 else timeout)
+        except queue.Empty:
+            return False
+        while not q.empty():  # absorb duplicate wakeups
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                break
+        return True
 
     def wakeup(self) -> None:
-        """notewakeup. A second wakeup before the sleep is absorbed (Go throws)."""
-        try:
-            self._lock.release()
-        except RuntimeError:
-            pass
+        """notewakeup."""
+        self._q.put(None)
 
 
 class M:
