@@ -477,8 +477,12 @@ def go(fn: Any, /, *args: Any, **kwargs: Any) -> None:
     newg.gopc = frame.f_code
     newg.gopc_lasti = frame.f_lasti
     newg.status = _Grunnable
-    cache = pp.goidcache
-    newg.goid = cache.popleft() if len(cache) > 1 else _newgoid(s, pp)
+    try:
+        # not "if cache: popleft()": the M that sysmon took pp from may still be
+        # spawning on it beside the new owner, and the check could go stale
+        newg.goid = pp.goidcache.popleft()
+    except IndexError:
+        newg.goid = _newgoid(s, pp)
     # --- runqput(pp, newg, next=True), inlined
     rn = pp.runnext
     old = rn.pop(0, None)
