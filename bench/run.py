@@ -522,8 +522,14 @@ def run_wrk(
 # ----------------------------------------------------------------------------- stats and tables
 
 
-def summarize(runs: list[dict[str, Any]], extra: str | None = None) -> dict[str, Any]:
-    """Median and spread of the runs' values (and the median of ``extra``, e.g. p99_ms)."""
+def extra_columns(wl: Any) -> tuple[tuple[str, str], ...]:
+    """A workload's extra table columns: (key in each run's result, heading) pairs."""
+    return tuple(getattr(wl, "EXTRAS", ()))
+
+
+def summarize(runs: list[dict[str, Any]], extras: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Median and spread of the runs' values, and the median of each key of ``extras``
+    (e.g. p99_ms) over the runs that have it."""
     values = [r["value"] for r in runs if r.get("status") == "ok"]
     bad = [r for r in runs if r.get("status") != "ok"]
     if bad:
@@ -540,10 +546,10 @@ def summarize(runs: list[dict[str, Any]], extra: str | None = None) -> dict[str,
     if len(values) >= 4:
         q = statistics.quantiles(values, n=4, method="inclusive")
         s["q1"], s["q3"] = q[0], q[2]
-    if extra is not None:
-        xs = [r[extra] for r in runs if extra in r]
+    for key in extras:
+        xs = [r[key] for r in runs if key in r]
         if xs:
-            s[extra] = statistics.median(xs)
+            s[key] = statistics.median(xs)
     return s
 
 
@@ -584,13 +590,13 @@ def table(
     ref = reference.REFERENCE.get(wid, {})
     better = "lower is better" if wl.BETTER == "lower" else "HIGHER is better"
     out = [f"### {wid} {wl.TITLE}: {wl.UNIT} ({better})", "", f"{size or wl.SIZE}.", ""]
-    extra_key, extra_head = getattr(wl, "EXTRA", (None, None))
-    xh = f" {extra_head} |" if extra_key else ""
+    extras = extra_columns(wl)
+    xh = "".join(f" {head} |" for _key, head in extras)
     out.append(
         f"| peer | median | spread (min–max) | runs |{xh} {ratio_header(wl)} "
         f"| reference, before gort ({reference.SOURCE[wid]}) |"
     )
-    out.append("|---|---:|---:|---:|" + ("---:|" if extra_key else "") + "---:|---:|")
+    out.append("|---|---:|---:|---:|" + "---:|" * len(extras) + "---:|---:|")
     g = summaries.get("gort", {})
     gmed = g.get("median") if g.get("status") == "ok" else None
     for peer, s in summaries.items():
@@ -605,9 +611,7 @@ def table(
                 r = f"{rv:.2f}" if rv is not None else "—"
             else:
                 r = "—"
-            xv = ""
-            if extra_key:
-                xv = f" {fmt_num(s[extra_key])} |" if extra_key in s else " — |"
+            xv = "".join(f" {fmt_num(s[key])} |" if key in s else " — |" for key, _ in extras)
             out.append(
                 f"| {label} | {fmt_num(s['median'])} | {spread} | {s['n']} |{xv} {r} | {refv} |"
             )
@@ -615,7 +619,7 @@ def table(
             cell = (
                 s["status"].upper() if s["status"] in ("wrong", "error", "timeout") else s["status"]
             )
-            out.append(f"| {label} | {cell} | | |{' |' if extra_key else ''} | {refv} |")
+            out.append(f"| {label} | {cell} | | |{' |' * len(extras)} | {refv} |")
     out.append("")
     medians = {p: s["median"] for p, s in summaries.items() if s["status"] == "ok"}
     if gmed is not None and "go" in medians:
@@ -623,7 +627,7 @@ def table(
         if wl.BETTER == "higher":
             what = {"msgs/s": "messages", "req/s": "requests"}.get(wl.UNIT, wl.UNIT)
             line = f"gort vs Go: gort serves {g:.2f}x Go's {what} per second here"
-            gx, gox = summaries["gort"].get(extra_key or ""), summaries["go"].get(extra_key or "")
+            gx, gox = summaries["gort"].get("p99_ms"), summaries["go"].get("p99_ms")
             if gx is not None and gox is not None:
                 line += f", at a p99 latency of {fmt_num(gx)} ms against Go's {fmt_num(gox)} ms"
             out.append(line + ".")
@@ -845,9 +849,9 @@ def main(argv: list[str] | None = None) -> int:
                         r = run_plain(cmd, penv, args.timeout)
                     runs[p].append(r)
                     if r["status"] == "ok":
-                        extra = ""
-                        if "EXTRA" in vars(wl) and wl.EXTRA[0] in r:
-                            extra = f", {wl.EXTRA[0]} {fmt_num(r[wl.EXTRA[0]])}"
+                        extra = "".join(
+                            f", {key} {fmt_num(r[key])}" for key, _ in extra_columns(wl) if key in r
+                        )
                         log(
                             f"  {wid} {LABELS.get(p, p):<28} rep {rep + 1}/{wl_reps}: "
                             f"{fmt_num(r['value'])} {wl.UNIT}{extra}"
@@ -871,7 +875,7 @@ def main(argv: list[str] | None = None) -> int:
                         "n": 0,
                     }
                 else:
-                    summaries[p] = summarize(runs[p], getattr(wl, "EXTRA", (None,))[0])
+                    summaries[p] = summarize(runs[p], tuple(k for k, _ in extra_columns(wl)))
                 if summaries[p]["status"] not in {"ok"} | SOFT:
                     any_failure = True
             gmed = summaries.get("gort", {}).get("median")

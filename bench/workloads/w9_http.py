@@ -54,8 +54,8 @@ LOADGEN = "wrk"
 # each measurement lasts --wrk-duration (10 s) plus start-up: fewer repetitions
 # than the other workloads unless --reps says otherwise
 DEFAULT_REPS = 3
-# an extra column: (key in each run's result, heading)
-EXTRA = ("p99_ms", "p99 latency, ms (median)")
+# extra columns: (key in each run's result, heading)
+EXTRAS = (("p99_ms", "p99 latency, ms (median)"),)
 PEERS = (
     "gort",
     "gort-example",
