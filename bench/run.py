@@ -31,7 +31,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: python bench/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import reference, workloads  # noqa: E402
+from bench import cpuacct, reference, workloads  # noqa: E402
 from bench.common import WrongAnswer, gil_enabled  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -373,6 +373,7 @@ def run_echo(
                 "-timeout",
                 f"{int(timeout)}s",
             ]
+            before = cpuacct.mark(srv.pid)
             try:
                 p = subprocess.run(
                     cmd,
@@ -387,11 +388,14 @@ def run_echo(
                     "status": "timeout",
                     "message": f"load generator did not finish in {timeout:.0f} s",
                 }
+            after = cpuacct.mark(srv.pid)
             res = finish_result(
                 parse_result(p.stdout), p.returncode, p.stderr, time.perf_counter() - t0
             )
             if res["status"] != "ok":
                 _with_server_state(res, srv, errf)
+            else:
+                res.update(cpuacct.figures(before, after, int(res.get("msgs", 0)), "msg"))
             return res
         finally:
             _stop_server(srv)
@@ -477,6 +481,7 @@ def run_wrk(
             cmd = [wrk, f"-t{wl.WRK_THREADS}", f"-c{wl.CONNS}", f"-d{duration}s"]
             cmd += ["--timeout", wl.WRK_TIMEOUT, "--latency", url]
             allowed = max(timeout, duration + 30.0)
+            before = cpuacct.mark(srv.pid)
             try:
                 p = subprocess.run(
                     cmd,
@@ -490,6 +495,7 @@ def run_wrk(
                 res = {"status": "timeout", "message": f"wrk did not finish in {allowed:.0f} s"}
                 _with_server_state(res, srv, errf)
                 return res
+            after = cpuacct.mark(srv.pid)
             if p.returncode != 0:
                 res = {
                     "status": "error",
@@ -513,6 +519,8 @@ def run_wrk(
             if res["status"] != "ok":
                 res["stderr"] = p.stderr[-4000:]
                 _with_server_state(res, srv, errf)
+            else:
+                res.update(cpuacct.figures(before, after, res["requests"], "req"))
             res["process_seconds"] = round(time.perf_counter() - t0, 3)
             return res
         finally:

@@ -29,6 +29,7 @@ import functools
 import socket
 
 from bench.common import announce_port, listen_port_of
+from bench.cpuacct import cpu_columns
 
 ID = "W8"
 TITLE = "TCP echo"
@@ -36,6 +37,8 @@ UNIT = "msgs/s"
 BETTER = "higher"
 GO_PROGRAM = "echoserver"
 SERVER = True  # the harness runs the load generator against these
+# extra columns: (key in each run's result, heading); the harness measures the CPU
+EXTRAS = cpu_columns("msg")
 PEERS = (
     "gort",
     "go",
