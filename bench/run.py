@@ -60,7 +60,12 @@ LABELS = {
     "gort-p2": "gort (P=2)",
     "gort-example": "gort: examples/http_hello.py",
     "go": "go (GOMAXPROCS=1)",
+    "go-p2": "go (GOMAXPROCS=2)",
 }
+# the Go twins' peer names and their GOMAXPROCS (W8 runs Go's echo server both ways)
+GO_PEERS = {"go": "1", "go-p2": "2"}
+# servers with two Ps or threads: never pinned to the one-P servers' CPUs (--pin)
+MULTI_P = {"gort-p2", "go-p2"}
 # statuses that mean "no number, and not a failure"
 SOFT = {"not yet", "not installable", "skipped"}
 
@@ -257,10 +262,11 @@ def cpu_split(pin: bool, server_pinned: bool) -> tuple[set[int] | None, set[int]
     """W8's CPU placement with --pin: (server CPUs, client CPUs), None meaning "not pinned".
 
     The load generator gets the last usable CPU and a one-P server the others; a
-    server with more than one P (gort P=2) is left unpinned so that it can use every
-    core. Off by default: on this 2-core VM pinning helps servers that spin while
-    idle (Go) and hurts those that sleep in epoll (uvloop-protocol: ~55,000 msgs/s
-    pinned against ~135,000 unpinned, every wake-up becoming a cross-CPU one).
+    server with more than one P (gort P=2, Go with GOMAXPROCS=2) is left unpinned so
+    that it can use every core. Off by default: on this 2-core VM pinning helps
+    servers that spin while idle (Go) and hurts those that sleep in epoll
+    (uvloop-protocol: ~55,000 msgs/s pinned against ~135,000 unpinned, every wake-up
+    becoming a cross-CPU one).
     """
     if not pin or not hasattr(os, "sched_setaffinity"):
         return None, None
@@ -788,7 +794,6 @@ def main(argv: list[str] | None = None) -> int:
         }
         env = dict(os.environ)
         env.pop("GOMAXPROCS", None)  # gort's P count is passed explicitly; Go's is set below
-        go_run_env = dict(env, GOMAXPROCS="1")
         any_failure = False
         for wid in wids:
             wl = workloads.load(wid)
@@ -805,7 +810,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.reps is None and not args.quick:
                 wl_reps = getattr(wl, "DEFAULT_REPS", DEFAULT_REPS)
             for p in peers:
-                if p == "go" and wl.GO_PROGRAM not in go_bins:
+                if p in GO_PEERS and getattr(wl, "GO_PROGRAM", None) not in go_bins:
                     why = (
                         "no go tool"
                         if go_version is None and not args.no_go
@@ -827,7 +832,7 @@ def main(argv: list[str] | None = None) -> int:
                         "status": "skipped",
                         "message": f"{why}: W8's load generator (bench/go/echoclient) is Go",
                     }
-                elif not p.startswith("gort") and p != "go" and not peer_available(p):
+                elif not p.startswith("gort") and p not in GO_PEERS and not peer_available(p):
                     fixed[p] = {
                         "status": "not installable",
                         "message": f"`{PEER_LIBS[p.split('-')[0]]}` is not importable here",
@@ -840,12 +845,12 @@ def main(argv: list[str] | None = None) -> int:
                     break
                 k = rep % len(live)
                 for p in live[k:] + live[:k]:  # alternate: rotate the order each repetition
-                    if p == "go":
-                        cmd, penv = [go_bins[wl.GO_PROGRAM]], go_run_env
+                    if p in GO_PEERS:
+                        cmd, penv = [go_bins[wl.GO_PROGRAM]], dict(env, GOMAXPROCS=GO_PEERS[p])
                     else:
                         cmd, penv = python_cmd(wid, p), env
                     if server:
-                        cpus = cpu_split(args.pin, server_pinned=p != "gort-p2")
+                        cpus = cpu_split(args.pin, server_pinned=p not in MULTI_P)
                         if loadgen == "wrk":
                             assert wrk is not None
                             r = run_wrk(

@@ -20,7 +20,8 @@ end of stream.
 * gevent: ``gevent.server.StreamServer``, ``recv`` + ``sendall``.
 * trio: ``trio.serve_tcp``, ``receive_some`` + ``send_all``.
 * threads: blocking sockets, an OS thread per connection.
-* go: ``bench/go/echoserver`` (goroutine per connection, GOMAXPROCS=1).
+* go: ``bench/go/echoserver`` (goroutine per connection, GOMAXPROCS=1); go-p2: the
+  same with GOMAXPROCS=2.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ EXTRAS = cpu_columns("msg")
 PEERS = (
     "gort",
     "go",
+    "go-p2",
     "asyncio-streams",
     "asyncio-protocol",
     "uvloop-streams",
