@@ -651,14 +651,16 @@ def table(
             out.append(f"gort vs Go: gort takes {g:.2f}x Go's time here.")
         out.append("")
     target_text, target_check = reference.TARGETS[wid]
-    verdict = target_check(medians)
+    got = target_check(medians, {p: s["status"] for p, s in summaries.items()})
+    verdict, judged = got if isinstance(got, tuple) else (got, "")
     if any(  # a gort row that crashed, hung or answered wrongly misses any target
         p.startswith("gort") and s["status"] in ("wrong", "error", "timeout")
         for p, s in summaries.items()
     ):
-        verdict = False
-    mark = {True: "met", False: "NOT met", None: "not measurable yet"}[verdict]
-    out.append(f"Target: {target_text}: **{mark}**.")
+        verdict, judged = False, "a gort row failed"
+    none_mark = "not measurable here" if judged else "not measurable yet"
+    mark = {True: "met", False: "NOT met", None: none_mark}[verdict]
+    out.append(f"Target: {target_text}: **{mark}**{f' ({judged})' if judged else ''}.")
     out.append("")
     failures = [(p, s) for p, s in summaries.items() if s["status"] not in {"ok"} | SOFT]
     notes = [(p, s) for p, s in summaries.items() if s["status"] in SOFT and s.get("message")]
