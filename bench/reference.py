@@ -5,7 +5,8 @@ with this run's measurements.
 Sources: issue 3 (W1), issue 4 (W2-W6), issue 5 (W7), issue 6 (W8). Those runs
 used one P; their exact peer implementations are not recorded, so compare shapes,
 not digits. W9 (HTTP under wrk, issue 6 point 6) has no reference figures: none
-were measured before gort.
+were measured before gort. Nor has W8B (W8 with a CPU-bound handler), which exists
+to show what W8 cannot on this machine: a second P paying off.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ SOURCE = {
     "W6": "issue 4",
     "W7": "issue 5",
     "W8": "issue 6",
+    "W8B": "none measured",
     "W9": "none measured",
 }
 
@@ -112,6 +114,15 @@ def _w8(m: dict[str, float], st: dict[str, str]) -> Verdict:
     return None
 
 
+def _w8b(m: dict[str, float], st: dict[str, str]) -> Verdict:
+    """No target: reports gort (P=2) against gort (P=1) where both ran."""
+    if "gort-p2" not in st:
+        return None, "one P only: the P=2 row runs on a free-threaded build"
+    if "gort" not in m or "gort-p2" not in m:
+        return None
+    return m["gort-p2"] > m["gort"], f"gort (P=2) ÷ gort (P=1) = {m['gort-p2'] / m['gort']:.2f}"
+
+
 def _w9(m: dict[str, float], _st: dict[str, str]) -> bool | None:
     # no figure to reach: met when gort served the whole load with every request answered
     # right (a gort row that failed makes the harness print "NOT met")
@@ -139,6 +150,11 @@ TARGETS: dict[str, tuple[str, Check]] = {
         "gort with one P above uvloop streams; on a free-threaded build gort with "
         "GOMAXPROCS=2 above gort's one-P figure (issue 6)",
         _w8,
+    ),
+    "W8B": (
+        "none set: shows whether a second P helps when the server, not the machine, is "
+        "the bottleneck; checked: gort (P=2) above gort (P=1)",
+        _w8b,
     ),
     "W9": (
         "no request lost or answered wrongly under load; requests/s and p99 latency are "

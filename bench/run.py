@@ -178,8 +178,8 @@ def build_go(outdir: Path) -> tuple[str | None, dict[str, str], list[str]]:
             None,
             {},
             [
-                "`go` is not installed: the Go twins are skipped, and so is W8"
-                " (its load generator is written in Go)."
+                "`go` is not installed: the Go twins are skipped, and so are W8 and W8B"
+                " (their load generator is written in Go)."
             ],
         )
     version = subprocess.run([go, "version"], capture_output=True, text=True).stdout.strip()
@@ -259,7 +259,7 @@ def run_plain(cmd: list[str], env: dict[str, str], timeout: float) -> dict[str, 
 
 
 def cpu_split(pin: bool, server_pinned: bool) -> tuple[set[int] | None, set[int] | None]:
-    """W8's CPU placement with --pin: (server CPUs, client CPUs), None meaning "not pinned".
+    """The servers' CPU placement with --pin: (server CPUs, client CPUs), None = not pinned.
 
     The load generator gets the last usable CPU and a one-P server the others; a
     server with more than one P (gort P=2, Go with GOMAXPROCS=2) is left unpinned so
@@ -355,7 +355,7 @@ def run_echo(
     wl: Any,
     cpus: tuple[set[int] | None, set[int] | None] = (None, None),
 ) -> dict[str, Any]:
-    """W8: start the server, wait for its PORT line, run the Go load generator, kill the server."""
+    """W8, W8B: start the server, wait for its PORT line, run the Go load generator, kill it."""
     t0 = time.perf_counter()
     server_cpus, client_cpus = cpus
     with tempfile.TemporaryFile(mode="w+") as errf:
@@ -696,11 +696,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument(
         "--timeout", type=float, default=120.0, help="seconds allowed for one measurement"
     )
-    ap.add_argument("--no-go", action="store_true", help="skip the Go twins (and so W8)")
+    ap.add_argument("--no-go", action="store_true", help="skip the Go twins (and so W8, W8B)")
     ap.add_argument(
         "--pin",
         action="store_true",
-        help="W8, W9: pin the load generator to the last CPU and one-P servers to the others",
+        help="W8, W8B, W9: pin the load generator to the last CPU and one-P servers to the others",
     )
     ap.add_argument(
         "--wrk-duration",
@@ -740,7 +740,7 @@ def main(argv: list[str] | None = None) -> int:
             go_version: str | None = None
             go_bins: dict[str, str] = {}
             notes.append(
-                "Go twins skipped (--no-go); W8 needs the Go load generator and is skipped too."
+                "Go twins skipped (--no-go); W8 and W8B need the Go load generator: skipped too."
             )
         else:
             if shutil.which("go"):
@@ -832,7 +832,7 @@ def main(argv: list[str] | None = None) -> int:
                     )
                     fixed[p] = {
                         "status": "skipped",
-                        "message": f"{why}: W8's load generator (bench/go/echoclient) is Go",
+                        "message": f"{why}: the echo load generator (bench/go/echoclient) is Go",
                     }
                 elif not p.startswith("gort") and p not in GO_PEERS and not peer_available(p):
                     fixed[p] = {
@@ -970,7 +970,7 @@ def render_markdown(doc: dict[str, Any], json_name: str) -> str:
         "",
         "Columns: median and spread (min–max) over the runs; the ratio column always reads "
         '"how many times better gort (P=1) is": peer ÷ gort for times and bytes (lower is better), '
-        "gort ÷ peer for W8's messages and W9's requests per second (higher is better); "
+        "gort ÷ peer for W8's and W8B's messages and W9's requests per second (higher is better); "
         "> 1 means gort is better, "
         "< 1 means the peer is. The reference column holds the figures measured on this kind of "
         "machine "
