@@ -977,6 +977,14 @@ def render_markdown(doc: dict[str, Any], json_name: str) -> str:
         "before gort existed (from the issues), not this run's.",
         "",
     ]
+    if any(cpuacct.BUSY in dict(extra_columns(workloads.load(wid))) for wid in doc["workloads"]):
+        lines += [
+            "CPU columns (servers): medians over the load period only, from just before the "
+            "load generator starts until it has exited: the server's and the load generator's "
+            "CPU time (user + system, all threads) per message or request, and how busy the "
+            "machine was: both CPU times ÷ (wall time × usable CPUs).",
+            "",
+        ]
     warning = busy_warning(doc)
     if warning:
         lines += [warning, ""]
