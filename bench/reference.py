@@ -120,7 +120,7 @@ def _w8b(m: dict[str, float], st: dict[str, str]) -> Verdict:
         return None, "one P only: the P=2 row runs on a free-threaded build"
     if "gort" not in m or "gort-p2" not in m:
         return None
-    return m["gort-p2"] > m["gort"], f"gort (P=2) ÷ gort (P=1) = {m['gort-p2'] / m['gort']:.2f}"
+    return m["gort-p2"] > m["gort"], f"P=2 ÷ P=1 = {m['gort-p2'] / m['gort']:.2f}"
 
 
 def _w9(m: dict[str, float], _st: dict[str, str]) -> bool | None:
