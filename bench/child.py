@@ -9,7 +9,7 @@ Prints one line ``RESULT {json}`` on stdout with a ``status``:
 * ``not installable``: the peer's library cannot be imported in this environment.
 * ``error``: anything else (the traceback goes to stderr).
 
-W8 and W9 servers print ``PORT n`` and serve until killed; they print a RESULT line only
+W8, W8B and W9 servers print ``PORT n`` and serve until killed; they print a RESULT line only
 if they fail before that.
 
 The process leaves with ``os._exit`` right after the RESULT line, so tearing down

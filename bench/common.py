@@ -52,7 +52,7 @@ def result(value: float, unit: str, **extra: object) -> dict[str, object]:
 
 
 def announce_port(port: int) -> None:
-    """W8 and W9 servers: tell the harness where to point the load generator."""
+    """W8, W8B and W9 servers: tell the harness where to point the load generator."""
     print(f"PORT {port}", flush=True)
 
 

@@ -5,7 +5,8 @@ with this run's measurements.
 Sources: issue 3 (W1), issue 4 (W2-W6), issue 5 (W7), issue 6 (W8). Those runs
 used one P; their exact peer implementations are not recorded, so compare shapes,
 not digits. W9 (HTTP under wrk, issue 6 point 6) has no reference figures: none
-were measured before gort.
+were measured before gort. Nor has W8B (W8 with a CPU-bound handler), which exists
+to show what W8 cannot on this machine: a second P paying off.
 """
 
 from __future__ import annotations
@@ -46,16 +47,22 @@ SOURCE = {
     "W6": "issue 4",
     "W7": "issue 5",
     "W8": "issue 6",
+    "W8B": "none measured",
     "W9": "none measured",
 }
 
 PYTHON_PEERS = {"asyncio", "uvloop", "gevent", "trio", "threads"}
 
-# medians: peer name -> this run's median (only peers that produced a number)
-Check = Callable[[dict[str, float]], bool | None]
+# A target's check gets two views of a run: ``m``, peer name -> this run's median (only
+# peers that produced a number), and ``st``, peer name -> its status ("ok", "not
+# installable", "skipped", "error", ...; a peer not in the table is absent). It returns
+# True (met), False (not met), None (not measurable), or one of those with a short note
+# saying what was judged, e.g. (True, "P=2 vs P=1 only: uvloop not installable here").
+Verdict = bool | None | tuple[bool | None, str]
+Check = Callable[[dict[str, float], dict[str, str]], Verdict]
 
 
-def _faster_than_python_peers(m: dict[str, float]) -> bool | None:
+def _faster_than_python_peers(m: dict[str, float], _st: dict[str, str]) -> bool | None:
     if "gort" not in m:
         return None
     others = [v for p, v in m.items() if p.split("-")[0] in PYTHON_PEERS]
@@ -63,7 +70,7 @@ def _faster_than_python_peers(m: dict[str, float]) -> bool | None:
 
 
 def _times_faster_than_asyncio(k: float) -> Check:
-    def check(m: dict[str, float]) -> bool | None:
+    def check(m: dict[str, float], _st: dict[str, str]) -> bool | None:
         if "gort" not in m or "asyncio" not in m:
             return None
         return m["asyncio"] / m["gort"] >= k
@@ -72,29 +79,51 @@ def _times_faster_than_asyncio(k: float) -> Check:
 
 
 def _both(a: Check, b: Check) -> Check:
-    def check(m: dict[str, float]) -> bool | None:
-        ra, rb = a(m), b(m)
+    def check(m: dict[str, float], st: dict[str, str]) -> Verdict:
+        ra, rb = a(m, st), b(m, st)
         if ra is None or rb is None:
             return None
-        return ra and rb
+        return bool(ra) and bool(rb)
 
     return check
 
 
 def _gort_below(limit: float) -> Check:
-    return lambda m: (m["gort"] < limit) if "gort" in m else None
+    return lambda m, _st: (m["gort"] < limit) if "gort" in m else None
 
 
-def _w8(m: dict[str, float]) -> bool | None:
-    if "gort" not in m or "uvloop-streams" not in m:
+def _w8(m: dict[str, float], st: dict[str, str]) -> Verdict:
+    """gort (P=1) above uvloop-streams; on a free-threaded build (where the harness adds
+    the gort (P=2) row) also gort (P=2) above gort (P=1). Each part is judged when its
+    figures exist, and the note says which part was left out and why."""
+    one_p = m["gort"] > m["uvloop-streams"] if "gort" in m and "uvloop-streams" in m else None
+    if "gort-p2" not in st:  # the GIL build: the P=2 part does not apply
+        return one_p
+    two_p = m["gort-p2"] > m["gort"] if "gort" in m and "gort-p2" in m else None
+    if one_p is not None and two_p is not None:
+        missed = [w for w, ok in (("P=1 vs uvloop", one_p), ("P=2 vs P=1", two_p)) if not ok]
+        return (one_p and two_p), (f"missed: {', '.join(missed)}" if missed else "")
+    if two_p is not None:
+        why = {
+            "not installable": "uvloop not installable here",
+            None: "uvloop-streams not run",
+        }.get(st.get("uvloop-streams"), f"uvloop-streams {st.get('uvloop-streams')}")
+        return two_p, f"P=2 vs P=1 only: {why}"
+    if one_p is not None:
+        return one_p, f"P=1 vs uvloop only: gort (P=2) {st['gort-p2']}"
+    return None
+
+
+def _w8b(m: dict[str, float], st: dict[str, str]) -> Verdict:
+    """No target: reports gort (P=2) against gort (P=1) where both ran."""
+    if "gort-p2" not in st:
+        return None, "one P only: the P=2 row runs on a free-threaded build"
+    if "gort" not in m or "gort-p2" not in m:
         return None
-    ok = m["gort"] > m["uvloop-streams"]
-    if "gort-p2" in m:  # only measured on a free-threaded interpreter
-        ok = ok and m["gort-p2"] > m["gort"]
-    return ok
+    return m["gort-p2"] > m["gort"], f"P=2 ÷ P=1 = {m['gort-p2'] / m['gort']:.2f}"
 
 
-def _w9(m: dict[str, float]) -> bool | None:
+def _w9(m: dict[str, float], _st: dict[str, str]) -> bool | None:
     # no figure to reach: met when gort served the whole load with every request answered
     # right (a gort row that failed makes the harness print "NOT met")
     return True if "gort" in m else None
@@ -121,6 +150,11 @@ TARGETS: dict[str, tuple[str, Check]] = {
         "gort with one P above uvloop streams; on a free-threaded build gort with "
         "GOMAXPROCS=2 above gort's one-P figure (issue 6)",
         _w8,
+    ),
+    "W8B": (
+        "none set: shows whether a second P helps when the server, not the machine, is "
+        "the bottleneck; checked: gort (P=2) above gort (P=1)",
+        _w8b,
     ),
     "W9": (
         "no request lost or answered wrongly under load; requests/s and p99 latency are "

@@ -31,7 +31,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: python bench/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import reference, workloads  # noqa: E402
+from bench import cpuacct, reference, workloads  # noqa: E402
 from bench.common import WrongAnswer, gil_enabled  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +60,12 @@ LABELS = {
     "gort-p2": "gort (P=2)",
     "gort-example": "gort: examples/http_hello.py",
     "go": "go (GOMAXPROCS=1)",
+    "go-p2": "go (GOMAXPROCS=2)",
 }
+# the Go twins' peer names and their GOMAXPROCS (W8 runs Go's echo server both ways)
+GO_PEERS = {"go": "1", "go-p2": "2"}
+# servers with two Ps or threads: never pinned to the one-P servers' CPUs (--pin)
+MULTI_P = {"gort-p2", "go-p2"}
 # statuses that mean "no number, and not a failure"
 SOFT = {"not yet", "not installable", "skipped"}
 
@@ -173,8 +178,8 @@ def build_go(outdir: Path) -> tuple[str | None, dict[str, str], list[str]]:
             None,
             {},
             [
-                "`go` is not installed: the Go twins are skipped, and so is W8"
-                " (its load generator is written in Go)."
+                "`go` is not installed: the Go twins are skipped, and so are W8 and W8B"
+                " (their load generator is written in Go)."
             ],
         )
     version = subprocess.run([go, "version"], capture_output=True, text=True).stdout.strip()
@@ -254,13 +259,14 @@ def run_plain(cmd: list[str], env: dict[str, str], timeout: float) -> dict[str, 
 
 
 def cpu_split(pin: bool, server_pinned: bool) -> tuple[set[int] | None, set[int] | None]:
-    """W8's CPU placement with --pin: (server CPUs, client CPUs), None meaning "not pinned".
+    """The servers' CPU placement with --pin: (server CPUs, client CPUs), None = not pinned.
 
     The load generator gets the last usable CPU and a one-P server the others; a
-    server with more than one P (gort P=2) is left unpinned so that it can use every
-    core. Off by default: on this 2-core VM pinning helps servers that spin while
-    idle (Go) and hurts those that sleep in epoll (uvloop-protocol: ~55,000 msgs/s
-    pinned against ~135,000 unpinned, every wake-up becoming a cross-CPU one).
+    server with more than one P (gort P=2, Go with GOMAXPROCS=2) is left unpinned so
+    that it can use every core. Off by default: on this 2-core VM pinning helps
+    servers that spin while idle (Go) and hurts those that sleep in epoll
+    (uvloop-protocol: ~55,000 msgs/s pinned against ~135,000 unpinned, every wake-up
+    becoming a cross-CPU one).
     """
     if not pin or not hasattr(os, "sched_setaffinity"):
         return None, None
@@ -349,7 +355,7 @@ def run_echo(
     wl: Any,
     cpus: tuple[set[int] | None, set[int] | None] = (None, None),
 ) -> dict[str, Any]:
-    """W8: start the server, wait for its PORT line, run the Go load generator, kill the server."""
+    """W8, W8B: start the server, wait for its PORT line, run the Go load generator, kill it."""
     t0 = time.perf_counter()
     server_cpus, client_cpus = cpus
     with tempfile.TemporaryFile(mode="w+") as errf:
@@ -373,6 +379,7 @@ def run_echo(
                 "-timeout",
                 f"{int(timeout)}s",
             ]
+            before = cpuacct.mark(srv.pid)
             try:
                 p = subprocess.run(
                     cmd,
@@ -387,11 +394,14 @@ def run_echo(
                     "status": "timeout",
                     "message": f"load generator did not finish in {timeout:.0f} s",
                 }
+            after = cpuacct.mark(srv.pid)
             res = finish_result(
                 parse_result(p.stdout), p.returncode, p.stderr, time.perf_counter() - t0
             )
             if res["status"] != "ok":
                 _with_server_state(res, srv, errf)
+            else:
+                res.update(cpuacct.figures(before, after, int(res.get("msgs", 0)), "msg"))
             return res
         finally:
             _stop_server(srv)
@@ -477,6 +487,7 @@ def run_wrk(
             cmd = [wrk, f"-t{wl.WRK_THREADS}", f"-c{wl.CONNS}", f"-d{duration}s"]
             cmd += ["--timeout", wl.WRK_TIMEOUT, "--latency", url]
             allowed = max(timeout, duration + 30.0)
+            before = cpuacct.mark(srv.pid)
             try:
                 p = subprocess.run(
                     cmd,
@@ -490,6 +501,7 @@ def run_wrk(
                 res = {"status": "timeout", "message": f"wrk did not finish in {allowed:.0f} s"}
                 _with_server_state(res, srv, errf)
                 return res
+            after = cpuacct.mark(srv.pid)
             if p.returncode != 0:
                 res = {
                     "status": "error",
@@ -513,6 +525,8 @@ def run_wrk(
             if res["status"] != "ok":
                 res["stderr"] = p.stderr[-4000:]
                 _with_server_state(res, srv, errf)
+            else:
+                res.update(cpuacct.figures(before, after, res["requests"], "req"))
             res["process_seconds"] = round(time.perf_counter() - t0, 3)
             return res
         finally:
@@ -522,8 +536,14 @@ def run_wrk(
 # ----------------------------------------------------------------------------- stats and tables
 
 
-def summarize(runs: list[dict[str, Any]], extra: str | None = None) -> dict[str, Any]:
-    """Median and spread of the runs' values (and the median of ``extra``, e.g. p99_ms)."""
+def extra_columns(wl: Any) -> tuple[tuple[str, str], ...]:
+    """A workload's extra table columns: (key in each run's result, heading) pairs."""
+    return tuple(getattr(wl, "EXTRAS", ()))
+
+
+def summarize(runs: list[dict[str, Any]], extras: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Median and spread of the runs' values, and the median of each key of ``extras``
+    (e.g. p99_ms) over the runs that have it."""
     values = [r["value"] for r in runs if r.get("status") == "ok"]
     bad = [r for r in runs if r.get("status") != "ok"]
     if bad:
@@ -540,10 +560,10 @@ def summarize(runs: list[dict[str, Any]], extra: str | None = None) -> dict[str,
     if len(values) >= 4:
         q = statistics.quantiles(values, n=4, method="inclusive")
         s["q1"], s["q3"] = q[0], q[2]
-    if extra is not None:
-        xs = [r[extra] for r in runs if extra in r]
+    for key in extras:
+        xs = [r[key] for r in runs if key in r]
         if xs:
-            s[extra] = statistics.median(xs)
+            s[key] = statistics.median(xs)
     return s
 
 
@@ -584,13 +604,13 @@ def table(
     ref = reference.REFERENCE.get(wid, {})
     better = "lower is better" if wl.BETTER == "lower" else "HIGHER is better"
     out = [f"### {wid} {wl.TITLE}: {wl.UNIT} ({better})", "", f"{size or wl.SIZE}.", ""]
-    extra_key, extra_head = getattr(wl, "EXTRA", (None, None))
-    xh = f" {extra_head} |" if extra_key else ""
+    extras = extra_columns(wl)
+    xh = "".join(f" {head} |" for _key, head in extras)
     out.append(
         f"| peer | median | spread (min–max) | runs |{xh} {ratio_header(wl)} "
         f"| reference, before gort ({reference.SOURCE[wid]}) |"
     )
-    out.append("|---|---:|---:|---:|" + ("---:|" if extra_key else "") + "---:|---:|")
+    out.append("|---|---:|---:|---:|" + "---:|" * len(extras) + "---:|---:|")
     g = summaries.get("gort", {})
     gmed = g.get("median") if g.get("status") == "ok" else None
     for peer, s in summaries.items():
@@ -605,9 +625,7 @@ def table(
                 r = f"{rv:.2f}" if rv is not None else "—"
             else:
                 r = "—"
-            xv = ""
-            if extra_key:
-                xv = f" {fmt_num(s[extra_key])} |" if extra_key in s else " — |"
+            xv = "".join(f" {fmt_num(s[key])} |" if key in s else " — |" for key, _ in extras)
             out.append(
                 f"| {label} | {fmt_num(s['median'])} | {spread} | {s['n']} |{xv} {r} | {refv} |"
             )
@@ -615,7 +633,7 @@ def table(
             cell = (
                 s["status"].upper() if s["status"] in ("wrong", "error", "timeout") else s["status"]
             )
-            out.append(f"| {label} | {cell} | | |{' |' if extra_key else ''} | {refv} |")
+            out.append(f"| {label} | {cell} | | |{' |' * len(extras)} | {refv} |")
     out.append("")
     medians = {p: s["median"] for p, s in summaries.items() if s["status"] == "ok"}
     if gmed is not None and "go" in medians:
@@ -623,7 +641,7 @@ def table(
         if wl.BETTER == "higher":
             what = {"msgs/s": "messages", "req/s": "requests"}.get(wl.UNIT, wl.UNIT)
             line = f"gort vs Go: gort serves {g:.2f}x Go's {what} per second here"
-            gx, gox = summaries["gort"].get(extra_key or ""), summaries["go"].get(extra_key or "")
+            gx, gox = summaries["gort"].get("p99_ms"), summaries["go"].get("p99_ms")
             if gx is not None and gox is not None:
                 line += f", at a p99 latency of {fmt_num(gx)} ms against Go's {fmt_num(gox)} ms"
             out.append(line + ".")
@@ -633,14 +651,16 @@ def table(
             out.append(f"gort vs Go: gort takes {g:.2f}x Go's time here.")
         out.append("")
     target_text, target_check = reference.TARGETS[wid]
-    verdict = target_check(medians)
+    got = target_check(medians, {p: s["status"] for p, s in summaries.items()})
+    verdict, judged = got if isinstance(got, tuple) else (got, "")
     if any(  # a gort row that crashed, hung or answered wrongly misses any target
         p.startswith("gort") and s["status"] in ("wrong", "error", "timeout")
         for p, s in summaries.items()
     ):
-        verdict = False
-    mark = {True: "met", False: "NOT met", None: "not measurable yet"}[verdict]
-    out.append(f"Target: {target_text}: **{mark}**.")
+        verdict, judged = False, "a gort row failed"
+    none_mark = "not measurable here" if judged else "not measurable yet"
+    mark = {True: "met", False: "NOT met", None: none_mark}[verdict]
+    out.append(f"Target: {target_text}: **{mark}**{f' ({judged})' if judged else ''}.")
     out.append("")
     failures = [(p, s) for p, s in summaries.items() if s["status"] not in {"ok"} | SOFT]
     notes = [(p, s) for p, s in summaries.items() if s["status"] in SOFT and s.get("message")]
@@ -676,11 +696,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument(
         "--timeout", type=float, default=120.0, help="seconds allowed for one measurement"
     )
-    ap.add_argument("--no-go", action="store_true", help="skip the Go twins (and so W8)")
+    ap.add_argument("--no-go", action="store_true", help="skip the Go twins (and so W8, W8B)")
     ap.add_argument(
         "--pin",
         action="store_true",
-        help="W8, W9: pin the load generator to the last CPU and one-P servers to the others",
+        help="W8, W8B, W9: pin the load generator to the last CPU and one-P servers to the others",
     )
     ap.add_argument(
         "--wrk-duration",
@@ -720,7 +740,7 @@ def main(argv: list[str] | None = None) -> int:
             go_version: str | None = None
             go_bins: dict[str, str] = {}
             notes.append(
-                "Go twins skipped (--no-go); W8 needs the Go load generator and is skipped too."
+                "Go twins skipped (--no-go); W8 and W8B need the Go load generator: skipped too."
             )
         else:
             if shutil.which("go"):
@@ -776,7 +796,6 @@ def main(argv: list[str] | None = None) -> int:
         }
         env = dict(os.environ)
         env.pop("GOMAXPROCS", None)  # gort's P count is passed explicitly; Go's is set below
-        go_run_env = dict(env, GOMAXPROCS="1")
         any_failure = False
         for wid in wids:
             wl = workloads.load(wid)
@@ -793,7 +812,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.reps is None and not args.quick:
                 wl_reps = getattr(wl, "DEFAULT_REPS", DEFAULT_REPS)
             for p in peers:
-                if p == "go" and wl.GO_PROGRAM not in go_bins:
+                if p in GO_PEERS and getattr(wl, "GO_PROGRAM", None) not in go_bins:
                     why = (
                         "no go tool"
                         if go_version is None and not args.no_go
@@ -813,9 +832,9 @@ def main(argv: list[str] | None = None) -> int:
                     )
                     fixed[p] = {
                         "status": "skipped",
-                        "message": f"{why}: W8's load generator (bench/go/echoclient) is Go",
+                        "message": f"{why}: the echo load generator (bench/go/echoclient) is Go",
                     }
-                elif not p.startswith("gort") and p != "go" and not peer_available(p):
+                elif not p.startswith("gort") and p not in GO_PEERS and not peer_available(p):
                     fixed[p] = {
                         "status": "not installable",
                         "message": f"`{PEER_LIBS[p.split('-')[0]]}` is not importable here",
@@ -828,12 +847,12 @@ def main(argv: list[str] | None = None) -> int:
                     break
                 k = rep % len(live)
                 for p in live[k:] + live[:k]:  # alternate: rotate the order each repetition
-                    if p == "go":
-                        cmd, penv = [go_bins[wl.GO_PROGRAM]], go_run_env
+                    if p in GO_PEERS:
+                        cmd, penv = [go_bins[wl.GO_PROGRAM]], dict(env, GOMAXPROCS=GO_PEERS[p])
                     else:
                         cmd, penv = python_cmd(wid, p), env
                     if server:
-                        cpus = cpu_split(args.pin, server_pinned=p != "gort-p2")
+                        cpus = cpu_split(args.pin, server_pinned=p not in MULTI_P)
                         if loadgen == "wrk":
                             assert wrk is not None
                             r = run_wrk(
@@ -845,9 +864,9 @@ def main(argv: list[str] | None = None) -> int:
                         r = run_plain(cmd, penv, args.timeout)
                     runs[p].append(r)
                     if r["status"] == "ok":
-                        extra = ""
-                        if "EXTRA" in vars(wl) and wl.EXTRA[0] in r:
-                            extra = f", {wl.EXTRA[0]} {fmt_num(r[wl.EXTRA[0]])}"
+                        extra = "".join(
+                            f", {key} {fmt_num(r[key])}" for key, _ in extra_columns(wl) if key in r
+                        )
                         log(
                             f"  {wid} {LABELS.get(p, p):<28} rep {rep + 1}/{wl_reps}: "
                             f"{fmt_num(r['value'])} {wl.UNIT}{extra}"
@@ -871,7 +890,7 @@ def main(argv: list[str] | None = None) -> int:
                         "n": 0,
                     }
                 else:
-                    summaries[p] = summarize(runs[p], getattr(wl, "EXTRA", (None,))[0])
+                    summaries[p] = summarize(runs[p], tuple(k for k, _ in extra_columns(wl)))
                 if summaries[p]["status"] not in {"ok"} | SOFT:
                     any_failure = True
             gmed = summaries.get("gort", {}).get("median")
@@ -951,13 +970,21 @@ def render_markdown(doc: dict[str, Any], json_name: str) -> str:
         "",
         "Columns: median and spread (min–max) over the runs; the ratio column always reads "
         '"how many times better gort (P=1) is": peer ÷ gort for times and bytes (lower is better), '
-        "gort ÷ peer for W8's messages and W9's requests per second (higher is better); "
+        "gort ÷ peer for W8's and W8B's messages and W9's requests per second (higher is better); "
         "> 1 means gort is better, "
         "< 1 means the peer is. The reference column holds the figures measured on this kind of "
         "machine "
         "before gort existed (from the issues), not this run's.",
         "",
     ]
+    if any(cpuacct.BUSY in dict(extra_columns(workloads.load(wid))) for wid in doc["workloads"]):
+        lines += [
+            "CPU columns (servers): medians over the load period only, from just before the "
+            "load generator starts until it has exited: the server's and the load generator's "
+            "CPU time (user + system, all threads) per message or request, and how busy the "
+            "machine was: both CPU times ÷ (wall time × usable CPUs).",
+            "",
+        ]
     warning = busy_warning(doc)
     if warning:
         lines += [warning, ""]

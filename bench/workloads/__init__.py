@@ -1,7 +1,7 @@
 """The workloads, one module each; see bench/README.md.
 
 Each module defines ID, TITLE, UNIT, BETTER ("lower"/"higher"), SIZE, PEERS (the
-peer names in table order), GO_PROGRAM (its twin under bench/go/) and one
+peer names in table order), GO_PROGRAM (its twin under bench/go/, if it has one) and one
 ``peer_<name>`` function per Python peer (``peer_gort(procs)`` takes GOMAXPROCS;
 a name's "-" becomes "_").
 """
@@ -20,6 +20,7 @@ MODULES = {
     "W6": "w6_memory",
     "W7": "w7_timers",
     "W8": "w8_echo",
+    "W8B": "w8b_echo_work",
     "W9": "w9_http",
 }
 

@@ -10,7 +10,9 @@ HIGHER is better. The client checks every echoed byte and fails on a short, wron
 or missing reply.
 
 Every server is of the same simplicity: read up to 64 KiB, write it back, until
-end of stream.
+end of stream. Each takes an optional ``work`` function, called with every chunk
+read before it is echoed: None here; W8B (``w8b_echo_work.py``) passes a pure-Python
+loop to make the handler CPU-bound, with the same servers.
 
 * gort: ``gort.net.listen`` + ``accept`` loop, a goroutine per connection.
 * asyncio-streams / uvloop-streams: ``asyncio.start_server``, ``reader.read`` +
@@ -20,15 +22,18 @@ end of stream.
 * gevent: ``gevent.server.StreamServer``, ``recv`` + ``sendall``.
 * trio: ``trio.serve_tcp``, ``receive_some`` + ``send_all``.
 * threads: blocking sockets, an OS thread per connection.
-* go: ``bench/go/echoserver`` (goroutine per connection, GOMAXPROCS=1).
+* go: ``bench/go/echoserver`` (goroutine per connection, GOMAXPROCS=1); go-p2: the
+  same with GOMAXPROCS=2.
 """
 
 from __future__ import annotations
 
 import functools
 import socket
+from collections.abc import Callable
 
 from bench.common import announce_port, listen_port_of
+from bench.cpuacct import cpu_columns
 
 ID = "W8"
 TITLE = "TCP echo"
@@ -36,9 +41,12 @@ UNIT = "msgs/s"
 BETTER = "higher"
 GO_PROGRAM = "echoserver"
 SERVER = True  # the harness runs the load generator against these
+# extra columns: (key in each run's result, heading); the harness measures the CPU
+EXTRAS = cpu_columns("msg")
 PEERS = (
     "gort",
     "go",
+    "go-p2",
     "asyncio-streams",
     "asyncio-protocol",
     "uvloop-streams",
@@ -53,9 +61,11 @@ SIZE_BYTES = 64
 SIZE = f"{CONNS} connections x {MSGS:,} messages of {SIZE_BYTES} bytes"
 READ_MAX = 65536
 HOST = "127.0.0.1"
+# what a server does with each chunk it reads before echoing it (W8: nothing)
+Work = Callable[[bytes], object] | None
 
 
-def peer_gort(procs: int) -> None:
+def peer_gort(procs: int, work: Work = None) -> None:
     import gort
     import gort.net
 
@@ -65,6 +75,8 @@ def peer_gort(procs: int) -> None:
                 data = await conn.read(READ_MAX)
                 if not data:
                     break
+                if work is not None:
+                    work(data)
                 await conn.write(data)
         except OSError:
             pass
@@ -84,12 +96,14 @@ def peer_gort(procs: int) -> None:
 # ---- asyncio and uvloop: streams
 
 
-async def _streams_main() -> None:
+async def _streams_main(work: Work = None) -> None:
     import asyncio
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(READ_MAX):
+                if work is not None:
+                    work(data)
                 writer.write(data)
                 await writer.drain()
         except ConnectionError:
@@ -102,16 +116,16 @@ async def _streams_main() -> None:
     await server.serve_forever()
 
 
-def peer_asyncio_streams() -> None:
+def peer_asyncio_streams(work: Work = None) -> None:
     import asyncio
 
-    asyncio.run(_streams_main())
+    asyncio.run(_streams_main(work))
 
 
-def peer_uvloop_streams() -> None:
+def peer_uvloop_streams(work: Work = None) -> None:
     from bench.common import run_uvloop
 
-    run_uvloop(_streams_main)
+    run_uvloop(functools.partial(_streams_main, work))
 
 
 # ---- asyncio and uvloop: protocols
@@ -147,18 +161,25 @@ def peer_uvloop_protocol() -> None:
 # ---- gevent, trio, threads
 
 
-def peer_gevent() -> None:
+def _serve_blocking(sock: socket.socket, work: Work) -> None:
+    """gevent and threads: echo one connection with blocking calls, then close it."""
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        while data := sock.recv(READ_MAX):
+            if work is not None:
+                work(data)
+            sock.sendall(data)
+    except OSError:
+        pass
+    finally:
+        sock.close()
+
+
+def peer_gevent(work: Work = None) -> None:
     from gevent.server import StreamServer
 
     def handle(sock: socket.socket, _addr: object) -> None:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        try:
-            while data := sock.recv(READ_MAX):
-                sock.sendall(data)
-        except OSError:
-            pass
-        finally:
-            sock.close()
+        _serve_blocking(sock, work)
 
     server = StreamServer((HOST, 0), handle)
     server.start()
@@ -166,12 +187,14 @@ def peer_gevent() -> None:
     server.serve_forever()
 
 
-def peer_trio() -> None:
+def peer_trio(work: Work = None) -> None:
     import trio
 
     async def handle(stream: trio.SocketStream) -> None:
         try:
             while data := await stream.receive_some(READ_MAX):
+                if work is not None:
+                    work(data)
                 await stream.send_all(data)
         except trio.BrokenResourceError:
             pass
@@ -185,18 +208,8 @@ def peer_trio() -> None:
     trio.run(main)
 
 
-def peer_threads() -> None:
+def peer_threads(work: Work = None) -> None:
     import threading
-
-    def handle(sock: socket.socket) -> None:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        try:
-            while data := sock.recv(READ_MAX):
-                sock.sendall(data)
-        except OSError:
-            pass
-        finally:
-            sock.close()
 
     ln = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ln.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -205,4 +218,4 @@ def peer_threads() -> None:
     announce_port(ln.getsockname()[1])
     while True:
         sock, _addr = ln.accept()
-        threading.Thread(target=handle, args=(sock,), daemon=True).start()
+        threading.Thread(target=_serve_blocking, args=(sock, work), daemon=True).start()

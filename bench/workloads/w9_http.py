@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from bench.common import WrongAnswer, announce_port, check
+from bench.cpuacct import cpu_columns
 
 ID = "W9"
 TITLE = "HTTP hello under wrk"
@@ -54,8 +55,8 @@ LOADGEN = "wrk"
 # each measurement lasts --wrk-duration (10 s) plus start-up: fewer repetitions
 # than the other workloads unless --reps says otherwise
 DEFAULT_REPS = 3
-# an extra column: (key in each run's result, heading)
-EXTRA = ("p99_ms", "p99 latency, ms (median)")
+# extra columns: (key in each run's result, heading); the harness measures the CPU
+EXTRAS = (("p99_ms", "p99 latency, ms (median)"),) + cpu_columns("req")
 PEERS = (
     "gort",
     "gort-example",
