@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ._runtime import proc as _proc
-from ._runtime.runtime2 import GSTATUS_NAMES, PSTATUS_NAMES, _Gdead, _Gidle, _Gwaiting
+from ._runtime.runtime2 import (
+    GSTATUS_NAMES,
+    PSTATUS_NAMES,
+    _Gdead,
+    _Gidle,
+    _Gwaiting,
+    _Pgcstop,
+)
 from ._runtime.traceback import stack as _stack
 
 __all__ = [
@@ -84,7 +91,11 @@ def sched_snapshot() -> SchedSnapshot:
                 procs.append(
                     ProcInfo(
                         id=pp.id,
-                        status=PSTATUS_NAMES[pp.status],
+                        # what the P was doing when the world was stopped (while
+                        # stopped every P is _Pgcstop, which would say nothing)
+                        status=PSTATUS_NAMES[
+                            pp.stopstatus if inside and pp.status == _Pgcstop else pp.status
+                        ],
                         runnext=rn.goid if rn is not None else None,
                         runq=tuple(g.goid for g in list(pp.runq)),
                         gfree=len(pp.gfree),
@@ -117,7 +128,10 @@ def sched_snapshot() -> SchedSnapshot:
                 goroutines=tuple(sorted(gs, key=lambda g: g.goid)),
                 steals=s.steals,
                 threads=_proc.mcount(s),
-                idleprocs=s.npidle,
+                # during the stop npidle is 0: count the Ps that were idle before it
+                idleprocs=(
+                    sum(p.status == "_Pidle" for p in procs) if inside else s.npidle
+                ),
             )
     finally:
         if inside:

@@ -357,6 +357,24 @@ def test_reused_g_gets_a_fresh_goid_and_fresh_state() -> None:
 # --------------------------------------------------------------------------- snapshot
 
 
+@pytest.mark.parametrize("procs", [1, 4])
+@pytest.mark.timeout(30)
+def test_snapshot_reports_p_status_from_before_the_stop(procs: int) -> None:
+    # The snapshot stops the world, which puts every P in _Pgcstop; it reports what
+    # each P was doing when it stopped: the caller's P running, the others idle.
+    async def main() -> tuple[int | None, rt.SchedSnapshot]:
+        mp = proc.getm()
+        pp = mp.p if mp is not None else None
+        return (pp.id if pp is not None else None), rt.sched_snapshot()
+
+    mine, snap = gort.run(main, gomaxprocs=procs)
+    assert mine is not None
+    status = {p.id: p.status for p in snap.procs}
+    assert status[mine] == "_Prunning"
+    assert all(st == "_Pidle" for pid, st in status.items() if pid != mine), status
+    assert snap.idleprocs == procs - 1
+
+
 @pytest.mark.timeout(30)
 def test_snapshot_goroutine_fields() -> None:
     res: dict[str, object] = {}

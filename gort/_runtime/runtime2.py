@@ -191,6 +191,8 @@ def casp(pp: P, oldval: int, newval: int) -> None:
             f"casp: bad P transition: P{pp.id} {PSTATUS_NAMES.get(oldval, oldval)} -> "
             f"{PSTATUS_NAMES.get(newval, newval)} (status is {PSTATUS_NAMES.get(pp.status)})"
         )
+    if newval == _Pgcstop:
+        pp.stopstatus = oldval
     pp.status = newval
 
 
@@ -315,11 +317,13 @@ class P:
         "link",
         "sysmon_fp",  # sysmon's last view of this P's activity (sysmon.py)
         "preempt",  # sysmon: this P's time slice is over (Go's pp.preempt)
+        "stopstatus",  # the status this P left for _Pgcstop (sched_snapshot reports it)
     )
 
     def __init__(self, pid: int) -> None:
         self.id = pid
         self.status = _Pgcstop
+        self.stopstatus = _Pgcstop
         self.m: M | None = None
         self.runq: collections.deque[G] = collections.deque()
         self.runnext: dict[int, G] = {}
