@@ -72,8 +72,13 @@ def goexit() -> None:
 
 def exit(code: int = 0) -> None:  # noqa: A001 - Go's os.Exit
     """``os.Exit``: end the program at once; ``run`` raises ``SystemExit(code)``."""
-    if _proc.sched is None or _proc.getg() is None:
+    s = _proc.sched
+    if s is None or _proc.getg() is None:
         raise SystemExit(code)
+    # The program ends now, not when the exception below leaves the goroutine: an
+    # ``except BaseException`` cannot cancel it (Go's os.Exit cannot be recovered),
+    # and an await in a ``finally`` block lets no other goroutine run.
+    _proc.initiate_exit(s, ("exit", code))
     raise ExitProgram(code)
 
 

@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 import pytest
-from helpers import gil_enabled, thread_idents
+from helpers import gil_enabled, go_id, thread_idents, wait_blocked
 
 import gort
 import gort.runtime as rt
@@ -378,6 +378,42 @@ def test_exit_from_another_goroutine_ends_everything_at_once(procs: int) -> None
     assert ei.value.code == 4
     assert log == ["exiting"]  # no deferred code of any other goroutine ran
     assert thread_idents() <= before
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("procs", [1, 4])
+def test_exit_cannot_be_caught_or_delayed(procs: int) -> None:
+    """os.Exit cannot be recovered: an ``except BaseException`` around ``gort.exit``
+    does not cancel it, and no other goroutine runs once it was called (contract
+    section 1: "ends the program at once; run raises SystemExit(code)")."""
+    log: list[str] = []
+
+    async def other(wake: gort.Chan[None]) -> None:
+        await wake.recv()
+        log.append("other ran")
+
+    async def main() -> str:
+        wake: gort.Chan[None] = gort.Chan()
+        goid = await go_id(other, wake)
+        await wait_blocked(goid, "chan receive")
+        try:
+            gort.exit(3)
+        except BaseException:
+            log.append("swallowed")
+            wake.close()  # readies `other`: it must not run any more
+        try:
+            await gort.sleep(0.05)  # the runtime is exiting: this never returns
+            log.append("main went on")
+        finally:
+            log.append("main finally")
+        return "main returned"
+
+    with pytest.raises(SystemExit) as ei:
+        gort.run(main, gomaxprocs=procs)
+    assert ei.value.code == 3
+    # Only what ran before the first scheduling point after exit: a Python frame
+    # cannot be left without unwinding it (docs/differences-from-go.md).
+    assert log == ["swallowed"]
 
 
 # --------------------------------------------------------------------------- panics
