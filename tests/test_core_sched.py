@@ -159,6 +159,27 @@ def test_gosched_puts_the_goroutine_on_the_global_queue() -> None:
 
 
 @pytest.mark.timeout(30)
+@pytest.mark.parametrize("how", ["gosched", "sleep(0)", "sleep(-1)"])
+def test_main_first_gosched_lets_the_new_goroutine_run(how: str) -> None:
+    """Go's canonical `go f(); runtime.Gosched()` in main, on one P: f runs before main
+    goes on (contract: gosched yields the processor; sleep(d <= 0) after a yield).
+    main's first time slice must not look like schedtick 0, or the global-queue check
+    of every 61st tick hands main straight back to itself."""
+    order: list[str] = []
+
+    async def main() -> None:
+        gort.go(order.append, "f")
+        if how == "gosched":
+            await gort.gosched()
+        else:
+            await gort.sleep(0 if how == "sleep(0)" else -1)
+        order.append("main")
+
+    gort.run(main, gomaxprocs=1)
+    assert order == ["f", "main"]
+
+
+@pytest.mark.timeout(30)
 def test_woken_goroutine_goes_to_the_wakers_runnext() -> None:
     seen: dict[str, object] = {}
 
@@ -477,11 +498,12 @@ def test_global_queue_is_checked_every_61_schedticks() -> None:
     gort.run(main, gomaxprocs=1)
     assert sorted(x for x in order if x != "Y") == sorted(str(i) for i in range(n))
     assert order.count("Y") == 1
-    # 199 (runnext, no new slice: schedtick stays 0), the yielder (schedtick 1, goes
-    # to the global queue), then 0, 1, ... each a new slice (2, 3, ...): after 59 the
-    # schedtick is 61, and schedule looks at the global queue first.
+    # main runs in slice 1 (run() starts P0's schedtick at 1, as Go's main.main never
+    # starts at 0); 199 (runnext, no new slice: schedtick stays 1), the yielder
+    # (schedtick 2, goes to the global queue), then 0, 1, ... each a new slice (3,
+    # 4, ...): after 58 the schedtick is 61, and schedule looks at the global queue first.
     assert order[:2] == ["199", "0"]
-    assert order.index("Y") == 61, order.index("Y")
+    assert order.index("Y") == 60, order.index("Y")
 
 
 # --------------------------------------------------------------------------- status tables

@@ -1719,6 +1719,13 @@ def run(main: Any, args: tuple[Any, ...], kwargs: dict[str, Any], gomaxprocs: in
             _tls.m = None
             raise
         s.main_g = pp.runnext.get(0)
+        # Go's runtime.main has been through scheduling rounds of its own (init
+        # tasks, gcenable's goroutines) before it calls main.main, so main never
+        # runs in a time slice whose schedtick is 0. Here it would (it starts from
+        # runnext, which does not advance schedtick), and schedule's "global queue
+        # when schedtick % 61 == 0" check would hand a gosched() of main straight
+        # back to it: main's `go f(); Gosched()` would not let f run.
+        pp.schedtick = 1
         s.main_started = True
         from .sysmon import start_sysmon
 
