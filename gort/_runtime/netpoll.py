@@ -872,7 +872,10 @@ def try_become_poller(s: Any) -> bool:
     The unlocked look first is Go's ``lastpoll.Load() != 0`` before the swap: while
     another M is blocked in the poller (the common case when a P runs out of work)
     this costs no ``sched.lock`` round trip, which on the free-threaded build is a
-    contended lock that spins.
+    contended lock that spins. The look is an unlocked attribute read (atomic on
+    both builds); a stale one either fails the locked re-check below or skips a
+    poller that has just left, as Go's racy Load does: that M then parks, and
+    sysmon polls the network every 10 ms while nobody blocks in the poller.
     """
     if s.poller is not None:
         return False

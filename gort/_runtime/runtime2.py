@@ -317,7 +317,9 @@ class P:
         "link",
         "sysmon_fp",  # sysmon's last view of this P's activity (sysmon.py)
         "preempt",  # sysmon: this P's time slice is over (Go's pp.preempt)
-        "stopstatus",  # the status this P left for _Pgcstop (sched_snapshot reports it)
+        # the status this P left for _Pgcstop (sched_snapshot reports it); written by
+        # casp, and every move to _Pgcstop is made under sched.lock, as is the read
+        "stopstatus",
     )
 
     def __init__(self, pid: int) -> None:
